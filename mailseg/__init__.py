@@ -1,0 +1,89 @@
+"""mailseg: one async API for the segments and tags of SendCloud and EngageLab.
+
+    import mailseg
+
+    async with mailseg.connect("engagelab", api_user="...", api_key="...") as client:
+        tag = await client.tags.create("vip")
+        await client.tags.add_members(tag.id, member_ids)
+
+Providers are adapters installed beside the core (``pip install 'mailseg[all]'``);
+`providers` lists the installed ones.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from mailseg._client import Client, connect
+from mailseg._registry import providers
+from mailseg.conditions import all_of, any_of, campaign, field, tag
+from mailseg.errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    MailsegError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    SegmentFailedError,
+    ServerError,
+    TimeoutError,
+    TransportError,
+    UnexpectedResponseError,
+    ValidationError,
+    WaitTimeoutError,
+)
+from mailseg.models import (
+    Condition,
+    ConditionItem,
+    Member,
+    Op,
+    Page,
+    Progress,
+    Relation,
+    Segment,
+    SegmentStatus,
+    SegmentType,
+    Tag,
+)
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "Condition",
+    "ConditionItem",
+    "ConfigurationError",
+    "ConflictError",
+    "MailsegError",
+    "Member",
+    "NotFoundError",
+    "Op",
+    "Page",
+    "PermissionDeniedError",
+    "Progress",
+    "RateLimitError",
+    "Relation",
+    "Segment",
+    "SegmentFailedError",
+    "SegmentStatus",
+    "SegmentType",
+    "ServerError",
+    "Tag",
+    "TimeoutError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "WaitTimeoutError",
+    "__version__",
+    "all_of",
+    "any_of",
+    "campaign",
+    "connect",
+    "field",
+    "providers",
+    "tag",
+]

@@ -1,0 +1,243 @@
+"""The one place bytes move: session, auth header, timeouts, retries, logging.
+
+Retry policy (a request is *repeatable* when sending it twice does no harm:
+reads, deletes, updates, tag add/remove, member removal; creates are not):
+
+- 429, 503 and a failure to connect (nothing reached the provider) are
+  retried for every request, creates included;
+- 500, 502, 504, a reset or a timeout after the request was sent may have
+  taken effect, so they are retried for repeatable requests only;
+- no other status is retried.
+
+Delays are exponential with full jitter, unless the provider sent
+``Retry-After``, which is honoured up to `RETRY_AFTER_CAP` seconds; past that
+the client gives up at once with `RateLimitError` rather than hang a caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+import time
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+import cattrs
+from yarl import URL
+
+from mailseg import __version__
+from mailseg.adapter import Adapter, Call, Credentials, Request, Response, parse_retry_after
+from mailseg.errors import (
+    APIError,
+    ConfigurationError,
+    MailsegError,
+    RateLimitError,
+    TimeoutError,
+    TransportError,
+    UnexpectedResponseError,
+)
+
+T = TypeVar("T")
+
+logger = logging.getLogger("mailseg")
+
+RETRY_AFTER_CAP = 60.0
+BACKOFF_BASE = 0.5
+BACKOFF_MAX = 8.0
+_ALWAYS_RETRIED = frozenset({429, 503})
+_RETRIED_IF_REPEATABLE = frozenset({500, 502, 504})
+_JSON = "application/json; charset=utf-8"
+
+# Module-level so tests can observe the delays without waiting them out.
+_sleep = asyncio.sleep
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL without a trailing slash; https unless the host is loopback."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.query or parts.fragment:
+        raise ConfigurationError("base_url must not carry a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            "base_url must use https: credentials would cross the network in clear "
+            f"(http is allowed for loopback hosts only, got host {parts.hostname!r})"
+        )
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Transport:
+    """Sends an adapter's `Call` and returns its parsed result, or raises a mailseg error."""
+
+    def __init__(
+        self,
+        adapter: Adapter,
+        credentials: Credentials,
+        *,
+        base_url: str,
+        timeout: float,
+        max_retries: int,
+        session: aiohttp.ClientSession | None,
+    ) -> None:
+        self.adapter = adapter
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session = session
+        self._owns_session = session is None
+        self._closed = False
+        # Built once: the credentials are read here and never again.
+        self._headers = {
+            "Authorization": adapter.authorization(credentials),
+            "Accept": "application/json",
+            "User-Agent": f"mailseg/{__version__}",
+        }
+        self._json_headers = {**self._headers, "Content-Type": _JSON}
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ConfigurationError("this client is closed")
+        if self._session is None:
+            # Created on first use, inside the running loop: connect() stays a
+            # plain function that needs no loop.
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if this transport created it; a caller's session is left open."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    async def send(self, call: Call[T], *, repeatable: bool) -> T:
+        """Send ``call.request`` with retries and return ``call.parse`` of the answer."""
+        request = call.request
+        response = await self._exchange(request, repeatable)
+        try:
+            return call.parse(response)
+        except (APIError, UnexpectedResponseError):
+            raise
+        except Exception as exc:  # any parse failure means a bad response
+            raise response.unexpected(_describe(exc)) from exc
+
+    async def _exchange(self, request: Request, repeatable: bool) -> Response:
+        session = self._get_session()
+        url = URL(self.base_url + request.path, encoded=True)
+        if request.query:
+            url = url.with_query(request.query)
+        if request.json is None:
+            data, headers = None, self._headers
+        else:
+            data = json.dumps(request.json, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = self._json_headers
+        attempts = self.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                async with session.request(
+                    request.method, url, data=data, headers=headers, timeout=self._timeout
+                ) as raw:
+                    body = await raw.read()
+                    response = Response(raw.status, raw.headers, body, request, self.adapter.name)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                failure, may_have_applied = _transport_failure(exc, request)
+                _log(request, type(exc).__name__, attempt, started)
+                if attempt == attempts or (may_have_applied and not repeatable):
+                    raise failure from exc
+                await _sleep(_backoff(attempt))
+                continue
+            _log(request, response.status, attempt, started)
+            error = self._error(response)
+            if error is None:
+                return response
+            delay = self._retry_delay(error, response, attempt, attempts, repeatable)
+            if delay is None:
+                raise error
+            await _sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _error(self, response: Response) -> MailsegError | None:
+        try:
+            return self.adapter.error(response)
+        except UnexpectedResponseError as exc:
+            # A proxy's HTML 502 or an empty 429 still says what happened: the
+            # status decides, so that it is retried and caught like any other.
+            if response.status in _ALWAYS_RETRIED or response.status >= 500:
+                return response.api_error(
+                    f"HTTP {response.status} without the provider's error body"
+                )
+            return exc
+
+    def _retry_delay(
+        self,
+        error: MailsegError,
+        response: Response,
+        attempt: int,
+        attempts: int,
+        repeatable: bool,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up with ``error``."""
+        status = response.status
+        if isinstance(error, RateLimitError) and status not in _ALWAYS_RETRIED:
+            status = 429  # a provider code that means "rate limited" on another status
+        retried = status in _ALWAYS_RETRIED or (status in _RETRIED_IF_REPEATABLE and repeatable)
+        if not retried or attempt == attempts:
+            return None
+        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
+        if retry_after is None and status == 503:
+            retry_after = parse_retry_after(response.headers)
+        if retry_after is not None:
+            return None if retry_after > RETRY_AFTER_CAP else retry_after
+        return _backoff(attempt)
+
+
+def _backoff(attempt: int) -> float:
+    # Full jitter: spreads a burst of clients over the whole window.
+    return random.uniform(0.0, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)))
+
+
+def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, bool]:
+    """The mailseg error for a failed exchange, and whether the provider may have acted."""
+    where = {"method": request.method, "path": request.path}
+    if isinstance(exc, asyncio.TimeoutError):
+        return TimeoutError("no answer within the timeout", **where), True
+    if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(
+        exc, aiohttp.ClientSSLError
+    ):
+        # Nothing was sent: safe to try again, whatever the request.
+        return TransportError(f"cannot connect: {exc.os_error}", **where), False
+    return TransportError(f"connection failed: {type(exc).__name__}: {exc}", **where), True
+
+
+def _log(request: Request, outcome: int | str, attempt: int, started: float) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.debug(
+            "%s %s -> %s (attempt %d, %.1f ms)",
+            request.method,
+            request.path,
+            outcome,
+            attempt,
+            elapsed,
+        )
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, path="body"))
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,199 @@
+"""Every exception mailseg raises.
+
+One base class, one class per meaning. An API error carries what a caller needs
+to act on it (HTTP status, the provider's code, the offending parameter, the
+provider's message, and the request it came from) and never a credential: the
+request is named by method and path only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "MailsegError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SegmentFailedError",
+    "ServerError",
+    "TimeoutError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "ValidationError",
+    "WaitTimeoutError",
+]
+
+import builtins
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mailseg.models import Segment
+
+
+class MailsegError(Exception):
+    """Base class of every exception raised by mailseg."""
+
+
+class ConfigurationError(MailsegError):
+    """The client cannot be built: unknown provider, missing credentials, bad base URL."""
+
+
+class ValidationError(MailsegError, ValueError):
+    """An argument breaks a provider rule; raised before any request is sent.
+
+    Attributes:
+        parameter: the name of the offending argument, as the caller spelled it
+            (``name``, ``condition.items[2].op``, ``member_ids[3]``).
+    """
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+class APIError(MailsegError):
+    """The provider answered with an error.
+
+    Attributes:
+        status: the HTTP status of the response.
+        code: the provider's own error code (EngageLab's ``code``), or None.
+        parameter: the parameter the provider blamed (SendCloud's
+            ``error.parameter``), or None when it named none.
+        message: the provider's message.
+        provider: ``"sendcloud"``, ``"engagelab"`` or a third-party adapter's name.
+        method, path: the request that failed (no query, no headers).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: int | None = None,
+        parameter: str | None = None,
+        provider: str = "",
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.parameter = parameter
+        self.provider = provider
+        self.method = method
+        self.path = path
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        origin = f"{self.provider} " if self.provider else ""
+        code = f" code {self.code}" if self.code is not None else ""
+        blamed = f" (parameter {self.parameter!r})" if self.parameter else ""
+        request = f" on {self.method} {self.path}" if self.method else ""
+        return f"{origin}HTTP {self.status}{code}{request}: {self.message}{blamed}"
+
+
+class AuthenticationError(APIError):
+    """The credentials were refused (401, EngageLab code 30000)."""
+
+
+class PermissionDeniedError(APIError):
+    """The credentials are valid but not allowed to do this (403)."""
+
+
+class NotFoundError(APIError):
+    """The segment, tag or path does not exist (404, EngageLab code 30036)."""
+
+
+class BadRequestError(APIError):
+    """The provider rejected a parameter (400, EngageLab code 30035)."""
+
+
+class ConflictError(APIError):
+    """The resource already exists (409, EngageLab code 32603: duplicate tag name)."""
+
+
+class RateLimitError(APIError):
+    """Too many requests (429), after the retries ran out or past the wait cap.
+
+    Attributes:
+        retry_after: the delay the provider asked for, in seconds, or None.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+class ServerError(APIError):
+    """The provider failed (5xx). A 500 may have taken effect: creates are never repeated."""
+
+
+class TransportError(MailsegError):
+    """The request did not get an HTTP answer: connection refused or reset, DNS, TLS.
+
+    Attributes:
+        method, path: the request that failed.
+    """
+
+    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+        self.method = method
+        self.path = path
+        request = f" on {method} {path}" if method else ""
+        super().__init__(f"{message}{request}")
+
+
+class TimeoutError(TransportError):
+    """No complete answer came within the client's ``timeout``."""
+
+
+class UnexpectedResponseError(MailsegError):
+    """The provider's body is not what it documents: HTML, truncated JSON, wrong types.
+
+    Attributes:
+        status: the HTTP status of the response.
+        excerpt: the first 200 characters of the body, for the log.
+        provider, method, path: where it came from.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        body: bytes = b"",
+        provider: str = "",
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.excerpt = body[:200].decode("utf-8", "replace")
+        self.provider = provider
+        self.method = method
+        self.path = path
+        request = f" on {method} {path}" if method else ""
+        super().__init__(
+            f"{provider or 'provider'} sent an unexpected response{request} "
+            f"(HTTP {status}): {message}; body starts {self.excerpt!r}"
+        )
+
+
+class WaitTimeoutError(MailsegError, builtins.TimeoutError):
+    """``segments.wait_until_complete`` gave up before the segment finished processing."""
+
+
+class SegmentFailedError(MailsegError):
+    """The provider reports the segment's processing failed (status -1).
+
+    Attributes:
+        segment: the segment as last read.
+    """
+
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
+        super().__init__(f"segment {segment.id!r} failed to process")

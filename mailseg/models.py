@@ -1,0 +1,220 @@
+"""The values mailseg returns and takes: one set of models for every provider.
+
+Models are frozen, slotted attrs classes. Fields a provider did not send are
+None. Timestamps are timezone-aware; a provider time without an offset is read
+as UTC+8, the zone both providers document.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Condition",
+    "ConditionItem",
+    "Member",
+    "Op",
+    "Page",
+    "Progress",
+    "Relation",
+    "Segment",
+    "SegmentStatus",
+    "SegmentType",
+    "Tag",
+]
+
+import enum
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from mailseg.errors import ValidationError
+
+T = TypeVar("T")
+
+
+class SegmentType(enum.IntEnum):
+    """How a segment selects contacts."""
+
+    BY_FIELD = 0
+    """By contact attributes, or by tag (field ``tag``, value the tag's name)."""
+    BY_CAMPAIGN = 1
+    """By what a contact did with one campaign (field ``campaign``)."""
+
+
+class SegmentStatus(enum.IntEnum):
+    """Processing state of a segment (the providers send it as the strings "-1", "1", "2")."""
+
+    FAILED = -1
+    UPDATING = 1
+    COMPLETED = 2
+
+
+class Relation(str, enum.Enum):
+    """How the items of a condition combine."""
+
+    AND = "and"
+    OR = "or"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Op(str, enum.Enum):
+    """The eight operators both providers accept in a condition item."""
+
+    EQ = "=="
+    NE = "!="
+    GT = ">"
+    GE = ">="
+    LT = "<"
+    LE = "<="
+    CONTAIN = "contain"
+    NOT_CONTAIN = "does not contain"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _to_op(value: Op | str) -> Op:
+    try:
+        return Op(value)
+    except ValueError:
+        choices = ", ".join(repr(op.value) for op in Op)
+        raise ValidationError("op", f"{value!r} is not an operator; use one of {choices}") from None
+
+
+def _to_relation(value: Relation | str) -> Relation:
+    try:
+        return Relation(value)
+    except ValueError:
+        raise ValidationError("relation", f"{value!r} is not 'and' or 'or'") from None
+
+
+def _to_value(value: str | int | float) -> str:
+    # Both providers carry every value as a string ("13" for an age); numbers
+    # are accepted for convenience and written the way a person would.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationError("value", f"must be a string or a number, not {type(value).__name__}")
+
+
+def _to_items(items: Sequence[ConditionItem]) -> tuple[ConditionItem, ...]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise ValidationError("items", "must be a sequence of ConditionItem")
+    return tuple(items)
+
+
+@attrs.frozen
+class ConditionItem:
+    """One test of a condition.
+
+    Args:
+        field: a contact attribute (``"Age"``, ``"Email"``), ``"tag"`` (value is
+            the tag's *name*), or ``"campaign"`` (value is ``sent``, ``open``,
+            ``click``, ``unopen``, ``unclick`` or ``notsent``).
+        op: one of the eight operators; ``"campaign"`` takes ``==`` only.
+        value: compared as text, or as a number when both sides are numbers.
+        campaign_id: the campaign, required when field is ``"campaign"``.
+    """
+
+    field: str
+    op: Op = attrs.field(converter=_to_op)
+    value: str = attrs.field(converter=_to_value)
+    campaign_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Condition:
+    """Which contacts a segment holds: 1 to 10 items joined by one relation."""
+
+    relation: Relation = attrs.field(default=Relation.AND, converter=_to_relation)
+    items: tuple[ConditionItem, ...] = attrs.field(converter=_to_items)
+
+
+@attrs.frozen
+class Progress:
+    """How far the provider is in computing a segment's members."""
+
+    percent: int | None = None
+    complete: bool | None = None
+    description: str | None = None
+
+
+@attrs.frozen
+class Segment:
+    """A segment of the contact list.
+
+    SendCloud's create answers with the id alone: the Segment it returns holds
+    that id and the name, type and condition that were sent, with status,
+    counts and times None. ``segments.get`` or ``wait_until_complete`` fill
+    them in.
+    """
+
+    id: str
+    name: str | None
+    type: SegmentType
+    condition: Condition
+    status: SegmentStatus | None = None
+    member_total: int | None = None
+    list_id: int | None = None
+    user_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    progress: Progress | None = None
+
+
+@attrs.frozen
+class Tag:
+    """A contact tag. ``member_count`` is sent by list calls only."""
+
+    id: str
+    name: str | None = None
+    member_count: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class Member:
+    """A contact, as segment and tag member listings return it."""
+
+    id: str
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    fields: Mapping[str, Any] | None = None
+    tag_ids: tuple[str, ...] | None = None
+    tag_names: tuple[str, ...] | None = None
+    list_id: int | None = None
+    user_id: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a listing: iterable and sized over its items.
+
+    Attributes:
+        items: the items of this page.
+        total: how many items the whole listing holds, as the provider counts them.
+        offset, limit: the window that was asked for.
+    """
+
+    items: tuple[T, ...]
+    total: int | None
+    offset: int
+    limit: int
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a verdict: install everything into .venv,
+# then lint, format check, type check (strict) and the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[dev]' -e adapters/sendcloud -e adapters/engagelab
+
+echo "== ruff check"
+.venv/bin/ruff check .
+echo "== ruff format --check"
+.venv/bin/ruff format --check .
+echo "== mypy --strict"
+.venv/bin/mypy --strict mailseg adapters/sendcloud/mailseg_sendcloud adapters/engagelab/mailseg_engagelab
+echo "== pytest"
+.venv/bin/python -m pytest "$@"
