@@ -12,10 +12,9 @@ Providers are adapters installed beside the core (``pip install 'mailseg[all]'``
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from mailseg._client import Client, connect
 from mailseg._registry import providers
+from mailseg._version import __version__
 from mailseg.conditions import all_of, any_of, campaign, field, tag
 from mailseg.errors import (
     APIError,

@@ -29,7 +29,7 @@ import aiohttp
 import cattrs
 from yarl import URL
 
-from mailseg import __version__
+from mailseg._version import __version__
 from mailseg.adapter import Adapter, Call, Credentials, Request, Response, parse_retry_after
 from mailseg.errors import (
     APIError,

@@ -215,7 +215,10 @@ class SendCloudAdapter(Adapter):
 
 
 def _nothing(response: Response) -> None:
-    return None
+    # No body, or a JSON object ("{}" on a 204): an HTML page from a proxy is
+    # not a success, whatever its status says.
+    if response.body.strip():
+        read_object(response)
 
 
 def _count_parser(*keys: str) -> Any:

@@ -1,0 +1,124 @@
+"""Shared test fixtures: a loopback HTTP server that records what the SDK sends.
+
+`wire` answers each request with the next scripted reply and keeps every
+request exactly as it arrived (method, raw path, query, headers, body bytes),
+so tests assert on the bytes on the wire rather than on a mock's view of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import attrs
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+import mailseg
+
+API_USER = "api_user"
+API_KEY = "api_key"
+# base64("api_user:api_key"), the token both providers' examples show.
+SEED_TOKEN = "YXBpX3VzZXI6YXBpX2tleQ=="
+
+
+@attrs.frozen
+class Reply:
+    """One scripted answer: status, body (bytes, str, or JSON-able), headers."""
+
+    status: int = 200
+    body: Any = b""
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    reset: bool = False  # close the connection instead of answering
+    delay: float = 0.0  # seconds to wait before answering
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+@attrs.frozen
+class Seen:
+    """One request as the server received it."""
+
+    method: str
+    raw_path: str  # path and query, as sent (percent-encoding intact)
+    path: str  # raw path without the query
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Wire:
+    """The recording server's handle: script replies, read requests."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.requests: list[Seen] = []
+        self.base_url = ""
+
+    def reply(self, status: int = 200, body: Any = b"", **headers: str) -> None:
+        self.replies.append(Reply(status, body, headers))
+
+    def reset(self) -> None:
+        self.replies.append(Reply(reset=True))
+
+    def slow(self, delay: float, status: int = 200, body: Any = b"") -> None:
+        self.replies.append(Reply(status, body, delay=delay))
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        raw_path, _, _ = request.raw_path.partition("?")
+        self.requests.append(
+            Seen(
+                method=request.method,
+                raw_path=request.raw_path,
+                path=raw_path,
+                query=tuple(request.query.items()),
+                headers=dict(request.headers),
+                body=body,
+            )
+        )
+        if not self.replies:
+            return web.Response(status=599, text="no scripted reply left")
+        reply = self.replies.pop(0)
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.reset:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the client
+        content_type = reply.headers.get("Content-Type", "application/json")
+        headers = {k: v for k, v in reply.headers.items() if k != "Content-Type"}
+        response = web.Response(status=reply.status, body=reply.encoded(), headers=headers)
+        if reply.encoded() and reply.status != 204:
+            response.content_type = content_type.split(";")[0]
+        return response
+
+    def client(self, provider: str | type[Any], **options: Any) -> mailseg.Client:
+        settings: dict[str, Any] = {"api_user": API_USER, "api_key": API_KEY, "max_retries": 0}
+        settings.update(options)
+        return mailseg.connect(provider, base_url=self.base_url, **settings)
+
+
+@pytest.fixture
+async def wire() -> AsyncIterator[Wire]:
+    state = Wire()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", state.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    state.base_url = str(server.make_url("")).rstrip("/")
+    try:
+        yield state
+    finally:
+        await server.close()

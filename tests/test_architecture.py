@@ -1,0 +1,87 @@
+"""The import rules that keep the core and the adapters apart.
+
+The core never imports an adapter package; an adapter uses only mailseg's
+public API; inside the core, imports run one way, from the client down to the
+models.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE = ROOT / "mailseg"
+ADAPTERS = sorted((ROOT / "adapters").glob("*/mailseg_*"))
+PUBLIC = {"mailseg", "mailseg.adapter", "mailseg.models", "mailseg.errors", "mailseg.conditions"}
+
+MODULES = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in CORE.rglob("*.py")} | {
+    p.name for p in ADAPTERS
+}
+
+# Lower layers first: a module may import only from layers before its own.
+LAYERS = [
+    {"mailseg._version", "mailseg.errors"},
+    {"mailseg.models"},
+    {"mailseg.conditions", "mailseg._validation", "mailseg.adapter"},
+    {"mailseg._registry", "mailseg._paging", "mailseg._transport"},
+    {"mailseg._bulk"},
+    {"mailseg._segments", "mailseg._tags"},
+    {"mailseg._client"},
+    {"mailseg"},
+]
+
+
+def imports(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (TYPE_CHECKING blocks excluded)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in MODULES else node.module)
+    return found
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_core_never_imports_an_adapter() -> None:
+    for path in CORE.rglob("*.py"):
+        for name in imports(path):
+            assert not name.startswith(("mailseg_sendcloud", "mailseg_engagelab")), (path, name)
+
+
+@pytest.mark.parametrize("package", ADAPTERS, ids=lambda p: p.name)
+def test_adapters_use_only_the_public_api(package: Path) -> None:
+    assert list(package.glob("*.py")), package
+    for path in package.glob("*.py"):
+        for name in imports(path):
+            top = name.split(".")[0]
+            if top != "mailseg":
+                continue
+            module = name if name in PUBLIC else name.rsplit(".", 1)[0]
+            assert module in PUBLIC, f"{path.name} imports {name}"
+
+
+def test_core_imports_run_one_way() -> None:
+    rank = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+    for path in CORE.glob("*.py"):
+        here = module_name(path)
+        assert here in rank, f"{here} has no layer in LAYERS"
+        for name in imports(path):
+            target = name if name in rank else name.rsplit(".", 1)[0]
+            if target in rank and target != here:
+                assert rank[target] < rank[here] or here == "mailseg", (
+                    f"{here} imports {name}, which is not below it"
+                )
