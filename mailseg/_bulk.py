@@ -1,29 +1,184 @@
-"""Member-id operations of any size, split into requests the provider accepts."""
+"""Member-id operations of any size: chunked, concurrent, and accounted for id by id.
+
+The input is read lazily (a generator over millions of ids is never held
+whole): at most ``max_concurrency`` chunks are in memory or in flight at once.
+Every chunk ends either succeeded (its count summed) or failed (its ids and
+error kept), so the result accounts for every id taken.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
+import asyncio
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+    Sized,
+)
+from contextlib import aclosing
+from itertools import islice
+from typing import Any
 
 from mailseg import _validation as check
+from mailseg._transport import Transport
+from mailseg.adapter import Call
+from mailseg.errors import BulkError, MailsegError, ValidationError
+from mailseg.models import BulkResult, FailedChunk
 
 #: Both providers take at most 1000 member ids per request.
 CHUNK_SIZE = 1000
 
+ProgressCallback = Callable[[int, "int | None"], object]
 
-async def run_chunks(
-    ids: Iterable[object],
+
+async def bulk_call(
+    transport: Transport,
+    make_call: Callable[[Sequence[str]], Call[int]],
+    ids: Iterable[str] | AsyncIterable[str],
+    *,
+    max_concurrency: int | None,
+    on_progress: ProgressCallback | None,
+    raise_on_error: bool,
+) -> BulkResult:
+    """`run_bulk` over one adapter operation; member operations are safe to repeat."""
+    if max_concurrency is None:
+        max_concurrency = transport.max_concurrency
+    elif (
+        isinstance(max_concurrency, bool)
+        or not isinstance(max_concurrency, int)
+        or max_concurrency < 1
+    ):
+        raise ValidationError("max_concurrency", "must be an integer >= 1")
+
+    async def send(chunk: Sequence[str]) -> int:
+        return await transport.send(make_call(chunk), repeatable=True)
+
+    return await run_bulk(
+        ids,
+        send,
+        max_concurrency=max_concurrency,
+        on_progress=on_progress,
+        raise_on_error=raise_on_error,
+    )
+
+
+async def run_bulk(
+    ids: Iterable[str] | AsyncIterable[str],
     send: Callable[[Sequence[str]], Awaitable[int]],
+    *,
+    max_concurrency: int,
+    on_progress: ProgressCallback | None = None,
+    raise_on_error: bool = True,
     parameter: str = "member_ids",
-) -> int:
-    """Send ``ids`` in chunks of at most `CHUNK_SIZE` and sum the provider's counts.
+) -> BulkResult:
+    """Send ``ids`` in chunks of at most `CHUNK_SIZE`, ``max_concurrency`` at a time.
 
-    Every id is checked before the first request, so a bad id costs nothing.
+    A list or tuple is checked whole before the first request. A stream is
+    checked chunk by chunk: a chunk holding a bad id is not sent and is
+    reported failed with the `ValidationError`.
+
+    Raises:
+        BulkError: a chunk failed and ``raise_on_error`` is true.
     """
     source = check.member_id_source(ids, parameter)
+    total: int | None = None
+    if isinstance(source, (list, tuple)):
+        for index, value in enumerate(source):
+            check.member_id(value, f"{parameter}[{index}]")
+        total = len(source)
+    elif isinstance(source, Sized):
+        total = len(source)  # a set or other sized collection: progress knows the end
+
+    requested = chunks = succeeded = done = 0
+    failed: list[FailedChunk] = []
+    pending: set[asyncio.Task[tuple[tuple[str, ...], int | MailsegError]]] = set()
+
+    async def attempt(chunk: tuple[str, ...]) -> tuple[tuple[str, ...], int | MailsegError]:
+        try:
+            return chunk, await send(chunk)
+        except MailsegError as exc:
+            return chunk, exc
+
+    def settle(finished: set[asyncio.Task[tuple[tuple[str, ...], int | MailsegError]]]) -> None:
+        nonlocal succeeded, done
+        for task in finished:
+            chunk, outcome = task.result()
+            if isinstance(outcome, MailsegError):
+                failed.append(FailedChunk(chunk, outcome))
+            else:
+                succeeded += outcome
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(done, total)
+
+    try:
+        async with aclosing(_chunks(source, parameter)) as stream:
+            async for chunk, error in stream:
+                requested += len(chunk)
+                chunks += 1
+                if error is not None:
+                    failed.append(FailedChunk(chunk, error))
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, total)
+                    continue
+                while len(pending) >= max_concurrency:
+                    finished, pending = await asyncio.wait(
+                        pending, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    settle(finished)
+                pending.add(asyncio.ensure_future(attempt(chunk)))
+        if pending:
+            finished, pending = await asyncio.wait(pending)
+            settle(finished)
+    finally:
+        # Cancelled (or failed in our own code): stop every request in flight
+        # and wait for them, so no task outlives the call.
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    result = BulkResult(
+        requested=requested, chunks=chunks, succeeded=succeeded, failed=tuple(failed)
+    )
+    if failed and raise_on_error:
+        raise BulkError(result)
+    return result
+
+
+async def _chunks(
+    source: Iterable[Any] | AsyncIterable[Any], parameter: str
+) -> AsyncGenerator[tuple[tuple[str, ...], MailsegError | None], None]:
+    """Chunks of ids with, for a stream, the validation error of a bad chunk."""
+    start = 0
     if isinstance(source, AsyncIterable):
-        source = [value async for value in source]
-    checked = [check.member_id(value, f"{parameter}[{i}]") for i, value in enumerate(source)]
-    total = 0
-    for start in range(0, len(checked), CHUNK_SIZE):
-        total += await send(checked[start : start + CHUNK_SIZE])
-    return total
+        chunk: list[Any] = []
+        async for value in source:
+            chunk.append(value)
+            if len(chunk) == CHUNK_SIZE:
+                yield _checked(chunk, start, parameter)
+                start += CHUNK_SIZE
+                chunk = []
+        if chunk:
+            yield _checked(chunk, start, parameter)
+        return
+    values = iter(source)
+    while chunk := list(islice(values, CHUNK_SIZE)):
+        yield _checked(chunk, start, parameter)
+        start += len(chunk)
+
+
+def _checked(
+    chunk: list[Any], start: int, parameter: str
+) -> tuple[tuple[str, ...], MailsegError | None]:
+    for offset, value in enumerate(chunk):
+        if not isinstance(value, str) or not value:
+            try:
+                check.member_id(value, f"{parameter}[{start + offset}]")
+            except MailsegError as exc:
+                return tuple(map(str, chunk)), exc
+    return tuple(chunk), None

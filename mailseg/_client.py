@@ -17,7 +17,18 @@ from mailseg.adapter import Adapter, Credentials
 from mailseg.errors import ConfigurationError
 
 _ENV_PREFIX = "MAILSEG_"
-_KEYS = ("provider", "api_user", "api_key", "token", "base_url", "timeout", "max_retries")
+_KEYS = (
+    "provider",
+    "api_user",
+    "api_key",
+    "token",
+    "base_url",
+    "timeout",
+    "max_retries",
+    "max_concurrency",
+    "rate_limit",
+)
+_NUMBERS = {"timeout": float, "max_retries": int, "max_concurrency": int, "rate_limit": float}
 
 
 class Client:
@@ -44,13 +55,23 @@ class Client:
         timeout: float = 30.0,
         max_retries: int = 2,
         session: aiohttp.ClientSession | None = None,
+        max_concurrency: int = 8,
+        rate_limit: float | None = None,
     ) -> None:
         adapter = _adapter(provider)
         credentials = _credentials(api_user, api_key, token)
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigurationError("timeout must be a number of seconds > 0")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        if not _is_int(max_retries) or max_retries < 0:
             raise ConfigurationError("max_retries must be an integer >= 0")
+        if not _is_int(max_concurrency) or max_concurrency < 1:
+            raise ConfigurationError("max_concurrency must be an integer >= 1")
+        if rate_limit is not None and (
+            isinstance(rate_limit, bool)
+            or not isinstance(rate_limit, (int, float))
+            or rate_limit <= 0
+        ):
+            raise ConfigurationError("rate_limit must be a number of requests per second > 0")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError("session must be an aiohttp.ClientSession")
         url = check_base_url(base_url or adapter.default_base_url)
@@ -62,6 +83,8 @@ class Client:
             timeout=float(timeout),
             max_retries=max_retries,
             session=session,
+            max_concurrency=max_concurrency,
+            rate_limit=None if rate_limit is None else float(rate_limit),
         )
         self.segments = Segments(self._transport)
         self.tags = Tags(self._transport)
@@ -69,7 +92,8 @@ class Client:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Client:
         """A client from a mapping of ``provider``, ``api_user``, ``api_key``, ``token``,
-        ``base_url``, ``timeout`` and ``max_retries`` (strings are accepted for the numbers).
+        ``base_url``, ``timeout``, ``max_retries``, ``max_concurrency`` and ``rate_limit``
+        (strings are accepted for the numbers).
 
         Unknown keys are refused, so that a misspelt setting is not silently ignored.
         """
@@ -83,7 +107,8 @@ class Client:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Client:
         """A client from ``MAILSEG_PROVIDER``, ``MAILSEG_API_USER``, ``MAILSEG_API_KEY``,
-        ``MAILSEG_TOKEN``, ``MAILSEG_BASE_URL``, ``MAILSEG_TIMEOUT`` and ``MAILSEG_MAX_RETRIES``.
+        ``MAILSEG_TOKEN``, ``MAILSEG_BASE_URL``, ``MAILSEG_TIMEOUT``, ``MAILSEG_MAX_RETRIES``,
+        ``MAILSEG_MAX_CONCURRENCY`` and ``MAILSEG_RATE_LIMIT``.
         """
         env = os.environ if environ is None else environ
         settings = {
@@ -100,7 +125,7 @@ class Client:
             raise ConfigurationError(
                 f"{spelled('provider')} is required (installed: {', '.join(_registry.providers())})"
             )
-        for key, kind in (("timeout", float), ("max_retries", int)):
+        for key, kind in _NUMBERS.items():
             if isinstance(settings.get(key), str):
                 try:
                     settings[key] = kind(settings[key])
@@ -144,6 +169,8 @@ def connect(
     timeout: float = 30.0,
     max_retries: int = 2,
     session: aiohttp.ClientSession | None = None,
+    max_concurrency: int = 8,
+    rate_limit: float | None = None,
 ) -> Client:
     """A client for one provider account. A plain function: no running loop is needed.
 
@@ -158,6 +185,10 @@ def connect(
         timeout: seconds for one whole request (connect, send, read).
         max_retries: retries after the first attempt (2 means at most 3 attempts).
         session: an ``aiohttp.ClientSession`` to use; the client never closes it.
+        max_concurrency: requests one bulk call keeps in flight at once (8 suits
+            a remote API from a small machine; 1 makes bulk calls sequential).
+        rate_limit: requests per second, shared by every call of this client
+            (retries included); None for no limit.
 
     Raises:
         ConfigurationError: unknown provider, missing credentials, bad settings.
@@ -171,7 +202,13 @@ def connect(
         timeout=timeout,
         max_retries=max_retries,
         session=session,
+        max_concurrency=max_concurrency,
+        rate_limit=rate_limit,
     )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _adapter(provider: str | Adapter | type[Adapter]) -> Adapter:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 
 from mailseg import _validation as check
-from mailseg._bulk import run_chunks
+from mailseg._bulk import ProgressCallback, bulk_call
 from mailseg._paging import walk
 from mailseg._transport import Transport
 from mailseg.errors import SegmentFailedError, ValidationError, WaitTimeoutError
 from mailseg.models import (
+    BulkResult,
     Condition,
     ConditionItem,
     Member,
@@ -203,19 +204,41 @@ class Segments:
 
         return walk(fetch, page_size)
 
-    async def remove_members(self, segment_id: str, member_ids: Iterable[str]) -> int:
-        """Remove contacts from the segment (not from the list); the provider's count.
+    async def remove_members(
+        self,
+        segment_id: str,
+        member_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        max_concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        raise_on_error: bool = True,
+    ) -> BulkResult:
+        """Remove contacts from the segment (not from the list), 1000 per request.
 
-        Any number of ids: they go out 1000 per request; an empty collection
-        sends nothing and returns 0.
+        Args:
+            member_ids: any iterable or async iterable of ids (a generator over
+                millions is read lazily); 1000 go out per request.
+            max_concurrency: requests in flight at once; the client's
+                ``max_concurrency`` when None.
+            on_progress: called as ``on_progress(done_ids, total_ids)`` after
+                every chunk; ``total_ids`` is None when the input has no length.
+            raise_on_error: raise `BulkError` when a chunk failed (default);
+                when False, return the result with its ``failed`` chunks.
+
+        Returns:
+            The `BulkResult`: ids taken, chunks sent, the provider's counts
+            summed, and every failed chunk with its ids. An empty input sends
+            nothing.
         """
         segment_id = check.resource_id(segment_id, "segment_id")
-
-        async def send(chunk: Sequence[str]) -> int:
-            call = self._adapter.remove_segment_members(segment_id, chunk)
-            return await self._transport.send(call, repeatable=True)
-
-        return await run_chunks(member_ids, send)
+        return await bulk_call(
+            self._transport,
+            lambda chunk: self._adapter.remove_segment_members(segment_id, chunk),
+            member_ids,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            raise_on_error=raise_on_error,
+        )
 
 
 def _is_complete(segment: Segment) -> bool:

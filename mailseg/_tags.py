@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 
 from mailseg import _validation as check
-from mailseg._bulk import run_chunks
+from mailseg._bulk import ProgressCallback, bulk_call
 from mailseg._paging import walk
 from mailseg._transport import Transport
-from mailseg.models import Member, Page, Tag
+from mailseg.models import BulkResult, Member, Page, Tag
 
 
 class Tags:
@@ -60,25 +60,77 @@ class Tags:
 
         return walk(fetch, page_size)
 
-    async def add_members(self, tag_id: str, member_ids: Iterable[str]) -> int:
-        """Tag contacts; the provider's count. Any number of ids, 1000 per request."""
+    async def add_members(
+        self,
+        tag_id: str,
+        member_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        max_concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        raise_on_error: bool = True,
+    ) -> BulkResult:
+        """Tag contacts, 1000 per request, several requests at once.
+
+        Args:
+            member_ids: any iterable or async iterable of ids (a generator over
+                millions is read lazily); 1000 go out per request.
+            max_concurrency: requests in flight at once; the client's
+                ``max_concurrency`` when None.
+            on_progress: called as ``on_progress(done_ids, total_ids)`` after
+                every chunk; ``total_ids`` is None when the input has no length.
+            raise_on_error: raise `BulkError` when a chunk failed (default);
+                when False, return the result with its ``failed`` chunks.
+
+        Returns:
+            The `BulkResult`: ids taken, chunks sent, the provider's counts
+            summed, and every failed chunk with its ids. An empty input sends
+            nothing.
+        """
         tag_id = check.resource_id(tag_id, "tag_id")
+        return await bulk_call(
+            self._transport,
+            lambda chunk: self._adapter.add_tag_members(tag_id, chunk),
+            member_ids,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            raise_on_error=raise_on_error,
+        )
 
-        async def send(chunk: Sequence[str]) -> int:
-            call = self._adapter.add_tag_members(tag_id, chunk)
-            return await self._transport.send(call, repeatable=True)
+    async def remove_members(
+        self,
+        tag_id: str,
+        member_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        max_concurrency: int | None = None,
+        on_progress: ProgressCallback | None = None,
+        raise_on_error: bool = True,
+    ) -> BulkResult:
+        """Untag contacts, 1000 per request, several requests at once.
 
-        return await run_chunks(member_ids, send)
+        Args:
+            member_ids: any iterable or async iterable of ids (a generator over
+                millions is read lazily); 1000 go out per request.
+            max_concurrency: requests in flight at once; the client's
+                ``max_concurrency`` when None.
+            on_progress: called as ``on_progress(done_ids, total_ids)`` after
+                every chunk; ``total_ids`` is None when the input has no length.
+            raise_on_error: raise `BulkError` when a chunk failed (default);
+                when False, return the result with its ``failed`` chunks.
 
-    async def remove_members(self, tag_id: str, member_ids: Iterable[str]) -> int:
-        """Untag contacts; the provider's count. Any number of ids, 1000 per request."""
+        Returns:
+            The `BulkResult`: ids taken, chunks sent, the provider's counts
+            summed, and every failed chunk with its ids. An empty input sends
+            nothing.
+        """
         tag_id = check.resource_id(tag_id, "tag_id")
-
-        async def send(chunk: Sequence[str]) -> int:
-            call = self._adapter.remove_tag_members(tag_id, chunk)
-            return await self._transport.send(call, repeatable=True)
-
-        return await run_chunks(member_ids, send)
+        return await bulk_call(
+            self._transport,
+            lambda chunk: self._adapter.remove_tag_members(tag_id, chunk),
+            member_ids,
+            max_concurrency=max_concurrency,
+            on_progress=on_progress,
+            raise_on_error=raise_on_error,
+        )
 
     async def members(self, tag_id: str, *, offset: int = 0, limit: int = 10) -> Page[Member]:
         """One page of the tag's contacts."""

@@ -80,6 +80,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class RateLimiter:
+    """Spaces requests at least ``1 / rate`` seconds apart, across every caller of one client.
+
+    No burst: a bulk job at full concurrency still goes out at the given pace.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await _sleep(slot - now)
+
+
 class Transport:
     """Sends an adapter's `Call` and returns its parsed result, or raises a mailseg error."""
 
@@ -92,8 +110,12 @@ class Transport:
         timeout: float,
         max_retries: int,
         session: aiohttp.ClientSession | None,
+        max_concurrency: int = 8,
+        rate_limit: float | None = None,
     ) -> None:
         self.adapter = adapter
+        self.max_concurrency = max_concurrency
+        self._limiter = None if rate_limit is None else RateLimiter(rate_limit)
         self.base_url = base_url
         self.max_retries = max_retries
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -147,6 +169,8 @@ class Transport:
             headers = self._json_headers
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
+            if self._limiter is not None:
+                await self._limiter.wait()
             started = time.perf_counter()
             try:
                 async with session.request(

@@ -12,6 +12,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkError",
     "ConfigurationError",
     "ConflictError",
     "MailsegError",
@@ -31,7 +32,7 @@ import builtins
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mailseg.models import Segment
+    from mailseg.models import BulkResult, Segment
 
 
 class MailsegError(Exception):
@@ -197,3 +198,28 @@ class SegmentFailedError(MailsegError):
     def __init__(self, segment: Segment) -> None:
         self.segment = segment
         super().__init__(f"segment {segment.id!r} failed to process")
+
+
+class BulkError(MailsegError):
+    """At least one chunk of a bulk member operation failed.
+
+    The others were applied. ``result.failed_ids`` holds exactly the ids to
+    send again::
+
+        try:
+            await client.tags.add_members(tag_id, ids)
+        except mailseg.BulkError as exc:
+            await client.tags.add_members(tag_id, exc.result.failed_ids)
+
+    Attributes:
+        result: the whole `BulkResult`.
+    """
+
+    def __init__(self, result: BulkResult) -> None:
+        self.result = result
+        failed = len(result.failed)
+        first = result.failed[0].error if result.failed else None
+        super().__init__(
+            f"{failed} of {result.chunks} chunks failed "
+            f"({len(result.failed_ids)} of {result.requested} ids); first error: {first}"
+        )

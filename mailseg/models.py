@@ -8,8 +8,10 @@ as UTC+8, the zone both providers document.
 from __future__ import annotations
 
 __all__ = [
+    "BulkResult",
     "Condition",
     "ConditionItem",
+    "FailedChunk",
     "Member",
     "Op",
     "Page",
@@ -28,7 +30,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from mailseg.errors import ValidationError
+from mailseg.errors import MailsegError, ValidationError
 
 T = TypeVar("T")
 
@@ -218,3 +220,43 @@ class Page(Generic[T]):
 
     def __getitem__(self, index: int) -> T:
         return self.items[index]
+
+
+@attrs.frozen
+class FailedChunk:
+    """One request of a bulk job that failed, with the ids it carried."""
+
+    ids: tuple[str, ...]
+    error: MailsegError
+
+
+@attrs.frozen
+class BulkResult:
+    """What a bulk member operation did, chunk by chunk.
+
+    Every id taken from the input is in exactly one chunk, and every chunk
+    either succeeded or is listed in ``failed`` with its ids: nothing is
+    dropped or counted twice.
+
+    Attributes:
+        requested: ids taken from the input.
+        chunks: requests attempted (at most 1000 ids each).
+        succeeded: the provider's counts summed over the chunks that succeeded
+            (ids already in the requested state may not be counted by it).
+        failed: every failed chunk, with its ids and its error.
+    """
+
+    requested: int
+    chunks: int
+    succeeded: int
+    failed: tuple[FailedChunk, ...] = ()
+
+    @property
+    def failed_ids(self) -> tuple[str, ...]:
+        """Every id of every failed chunk, in input order within a chunk: what to retry."""
+        return tuple(member for chunk in self.failed for member in chunk.ids)
+
+    @property
+    def ok(self) -> bool:
+        """True when no chunk failed."""
+        return not self.failed

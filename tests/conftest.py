@@ -65,6 +65,9 @@ class Wire:
         self.replies: list[Reply] = []
         self.requests: list[Seen] = []
         self.base_url = ""
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.default: Reply | None = None  # answers when the script is empty
 
     def reply(self, status: int = 200, body: Any = b"", **headers: str) -> None:
         self.replies.append(Reply(status, body, headers))
@@ -76,6 +79,14 @@ class Wire:
         self.replies.append(Reply(status, body, delay=delay))
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         raw_path, _, _ = request.raw_path.partition("?")
         self.requests.append(
@@ -88,9 +99,12 @@ class Wire:
                 body=body,
             )
         )
-        if not self.replies:
+        if self.replies:
+            reply = self.replies.pop(0)
+        elif self.default is not None:
+            reply = self.default
+        else:
             return web.Response(status=599, text="no scripted reply left")
-        reply = self.replies.pop(0)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.reset:
