@@ -7,7 +7,7 @@ reads, deletes, updates, tag add/remove, member removal; creates are not):
   retried for every request, creates included;
 - 500, 502, 504, a reset or a timeout after the request was sent may have
   taken effect, so they are retried for repeatable requests only;
-- no other status is retried.
+- no other status is retried, nor a TLS failure or a malformed request.
 
 Delays are exponential with full jitter, unless the provider sent
 ``Retry-After``, which is honoured up to `RETRY_AFTER_CAP` seconds; past that
@@ -179,9 +179,13 @@ class Transport:
                     body = await raw.read()
                     response = Response(raw.status, raw.headers, body, request, self.adapter.name)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                failure, may_have_applied = _transport_failure(exc, request)
+                failure, retried = _transport_failure(exc, request)
                 _log(request, type(exc).__name__, attempt, started)
-                if attempt == attempts or (may_have_applied and not repeatable):
+                if (
+                    attempt == attempts
+                    or retried == "never"
+                    or (retried == "repeatable" and not repeatable)
+                ):
                     raise failure from exc
                 await _sleep(_backoff(attempt))
                 continue
@@ -235,17 +239,25 @@ def _backoff(attempt: int) -> float:
     return random.uniform(0.0, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)))
 
 
-def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, bool]:
-    """The mailseg error for a failed exchange, and whether the provider may have acted."""
+def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, str]:
+    """The mailseg error for a failed exchange, and when it may be retried.
+
+    The second value is ``"always"`` (nothing reached the provider),
+    ``"repeatable"`` (the provider may have acted: repeat only what is safe
+    to repeat) or ``"never"`` (trying again cannot help: TLS, a bad URL).
+    """
     where = {"method": request.method, "path": request.path}
     if isinstance(exc, asyncio.TimeoutError):
-        return TimeoutError("no answer within the timeout", **where), True
-    if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(
-        exc, aiohttp.ClientSSLError
-    ):
-        # Nothing was sent: safe to try again, whatever the request.
-        return TransportError(f"cannot connect: {exc.os_error}", **where), False
-    return TransportError(f"connection failed: {type(exc).__name__}: {exc}", **where), True
+        return TimeoutError("no answer within the timeout", **where), "repeatable"
+    described = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return TransportError(f"TLS failed: {described}", **where), "never"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return TransportError(f"cannot connect: {described}", **where), "always"
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, OSError)):
+        # ClientOSError is an OSError: a reset after the request went out.
+        return TransportError(f"connection failed: {described}", **where), "repeatable"
+    return TransportError(f"request failed: {described}", **where), "never"
 
 
 def _log(request: Request, outcome: int | str, attempt: int, started: float) -> None:
