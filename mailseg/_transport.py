@@ -203,13 +203,15 @@ class Transport:
         try:
             return self.adapter.error(response)
         except UnexpectedResponseError as exc:
-            # A proxy's HTML 502 or an empty 429 still says what happened: the
-            # status decides, so that it is retried and caught like any other.
-            if response.status in _ALWAYS_RETRIED or response.status >= 500:
-                return response.api_error(
-                    f"HTTP {response.status} without the provider's error body"
-                )
-            return exc
+            if 200 <= response.status < 300:
+                return exc
+            # A proxy's HTML 502, an empty 429, a gateway's 404 page: the body
+            # is not the provider's, but the status still says what happened,
+            # so the error is classed (and retried) by it.
+            return response.api_error(
+                f"HTTP {response.status} without the provider's error body "
+                f"(body starts {exc.excerpt[:80]!r})"
+            )
 
     def _retry_delay(
         self,

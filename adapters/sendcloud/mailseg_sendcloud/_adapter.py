@@ -215,10 +215,11 @@ class SendCloudAdapter(Adapter):
 
 
 def _nothing(response: Response) -> None:
-    # No body, or a JSON object ("{}" on a 204): an HTML page from a proxy is
-    # not a success, whatever its status says.
+    # No body, or any JSON ("{}" on a 204; the tag update's answer is not
+    # documented): an HTML page from a proxy is not a success, whatever its
+    # status says.
     if response.body.strip():
-        read_object(response)
+        response.json()
 
 
 def _count_parser(*keys: str) -> Any:

@@ -1,0 +1,1 @@
+"""Per-adapter conformance tables and the one suite that runs them."""
