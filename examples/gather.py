@@ -2,7 +2,7 @@
 
 One client holds one connection pool; every coroutine below shares it.
 
-    MAILSEG_PROVIDER=sendcloud MAILSEG_TOKEN=... python examples/concurrent.py
+    MAILSEG_PROVIDER=sendcloud MAILSEG_TOKEN=... python examples/gather.py
 """
 
 from __future__ import annotations
