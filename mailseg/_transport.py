@@ -202,7 +202,12 @@ class Transport:
     def _error(self, response: Response) -> MailsegError | None:
         try:
             return self.adapter.error(response)
-        except UnexpectedResponseError as exc:
+        except Exception as caught:  # an adapter that cannot read the body
+            exc = (
+                caught
+                if isinstance(caught, UnexpectedResponseError)
+                else response.unexpected(_describe(caught))
+            )
             if 200 <= response.status < 300:
                 return exc
             # A proxy's HTML 502, an empty 429, a gateway's 404 page: the body

@@ -20,6 +20,8 @@ __all__ = [
     "base_converter",
     "decode_json",
     "error_class",
+    "non_empty_str",
+    "object_with",
     "parse_timestamp",
     "quote_id",
     "read_count",
@@ -328,8 +330,14 @@ def read_page(
     offset: int,
     limit: int,
 ) -> Page[T]:
-    """A `Page` from ``data[items_key]`` (a list, or null for none) and ``data["total"]``."""
-    raw_items = data.get(items_key)
+    """A `Page` from ``data[items_key]`` (a list, or null for none) and ``data["total"]``.
+
+    A missing items key is an error, not an empty page: an envelope of another
+    shape must not read as "no more items".
+    """
+    if items_key not in data:
+        raise response.unexpected(f"no {items_key!r} in the listing")
+    raw_items = data[items_key]
     if raw_items is None:
         raw_items = []
     elif not isinstance(raw_items, list):
@@ -403,6 +411,8 @@ def decode_json(body: bytes) -> Any:
         raise ValueError("the body is not UTF-8") from None
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ValueError("the body nests too deeply to decode") from None
     except json.JSONDecodeError as exc:
         # EngageLab's tag pages show `"update_time": "...",\n}`: strict JSON
         # refuses it, a real server may send it. Retry once without the
@@ -411,7 +421,7 @@ def decode_json(body: bytes) -> Any:
         if relaxed != text:
             try:
                 return json.loads(relaxed)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 pass
         raise ValueError(f"the body is not JSON ({exc.msg} at position {exc.pos})") from None
 
@@ -485,6 +495,26 @@ def _timestamp(value: Any, _: type) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected a time string, got {type(value).__name__}")
     return parse_timestamp(value)
+
+
+def non_empty_str(value: Any, _: type = str) -> str:
+    """A structure hook for ids: a string, and not an empty one."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"expected a non-empty string id, got {value!r:.40}")
+    return value
+
+
+def object_with(data: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` if it is an object holding at least one of ``keys``, else a TypeError.
+
+    For models whose every field is optional (a progress), so that a string
+    or an unrelated object does not read as "nothing known".
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"expected {what} object, got {type(data).__name__}")
+    if not any(key in data for key in keys):
+        raise TypeError(f"{what} object has none of {', '.join(keys)}")
+    return data
 
 
 def _int_enum(cls: type[SegmentStatus] | type[SegmentType]) -> Callable[[Any, type], Any]:

@@ -61,7 +61,7 @@ class EngageLabAdapter(Adapter):
 
     def error(self, response: Response) -> APIError | None:
         success = 200 <= response.status < 300
-        if success and not response.body:
+        if success and not response.body.strip():
             return None
         body = read_object(response)
         code = body.get("code")

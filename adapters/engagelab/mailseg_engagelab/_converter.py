@@ -7,8 +7,10 @@ from typing import Any
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from mailseg.adapter import base_converter
+from mailseg.adapter import base_converter, non_empty_str, object_with
 from mailseg.models import Condition, ConditionItem, Member, Progress, Segment, Tag
+
+_PROGRESS_KEYS = ("percent", "complete", "statusDesc", "status_desc")
 
 
 def make_converter() -> cattrs.Converter:
@@ -36,8 +38,9 @@ def make_converter() -> cattrs.Converter:
     progress = make_dict_structure_fn(Progress, conv, description=override(rename="status_desc"))
 
     def structure_progress(data: Any, _: type) -> Progress:
+        data = object_with(data, "a progress", _PROGRESS_KEYS)
         # The table says status_desc, every example statusDesc: read either.
-        if isinstance(data, dict) and "statusDesc" in data:
+        if "statusDesc" in data:
             data = {**data, "status_desc": data["statusDesc"]}
         return progress(data, Progress)
 
@@ -48,7 +51,7 @@ def make_converter() -> cattrs.Converter:
         make_dict_structure_fn(
             Segment,
             conv,
-            id=override(rename="segment_id"),
+            id=override(rename="segment_id", struct_hook=non_empty_str),
             name=override(rename="segment_name"),
             created_at=override(rename="create_time"),
             updated_at=override(rename="update_time"),
@@ -59,6 +62,7 @@ def make_converter() -> cattrs.Converter:
     member = make_dict_structure_fn(
         Member,
         conv,
+        id=override(struct_hook=non_empty_str),
         created_at=override(rename="create_time"),
         updated_at=override(rename="update_time"),
         unsubscribed_at=override(rename="unsubscribe_time"),
@@ -82,7 +86,7 @@ def make_converter() -> cattrs.Converter:
     tag = make_dict_structure_fn(
         Tag,
         conv,
-        id=override(rename="tag_id"),
+        id=override(rename="tag_id", struct_hook=non_empty_str),
         name=override(rename="tag_name"),
         member_count=override(rename="count"),
         created_at=override(rename="create_time"),

@@ -23,6 +23,7 @@ from mailseg.adapter import (
     Credentials,
     Request,
     Response,
+    error_class,
     quote_id,
     read_count,
     read_object,
@@ -62,15 +63,21 @@ class SendCloudAdapter(Adapter):
 
     def error(self, response: Response) -> APIError | None:
         if 200 <= response.status < 300:
-            return None
-        body = read_object(response)
-        detail = body.get("error")
-        if not isinstance(detail, dict) or not isinstance(detail.get("message"), str):
+            # An error envelope on a 2xx is still an error, classed by the
+            # status inside it; any other 2xx body is for the parser to judge.
+            if not response.body.strip():
+                return None
+            body = response.json()
+            detail = _error_detail(body)
+            if detail is None:
+                return None
+            inner = body.get("status")
+            kind = error_class(inner) if isinstance(inner, int) and inner >= 400 else APIError
+            return response.api_error(detail["message"], parameter=_parameter(detail), kind=kind)
+        detail = _error_detail(read_object(response))
+        if detail is None:
             raise response.unexpected("no error.message in an error response")
-        parameter = detail.get("parameter")
-        return response.api_error(
-            detail["message"], parameter=parameter if isinstance(parameter, str) else None
-        )
+        return response.api_error(detail["message"], parameter=_parameter(detail))
 
     # Segments
 
@@ -212,6 +219,19 @@ class SendCloudAdapter(Adapter):
             json={self.tag_member_ids_key: list(member_ids)},
         )
         return Call(request, _count_parser(*self.tag_count_keys))
+
+
+def _error_detail(body: Any) -> dict[str, Any] | None:
+    """The ``error`` object of an error envelope, if ``body`` is one."""
+    detail = body.get("error") if isinstance(body, dict) else None
+    if isinstance(detail, dict) and isinstance(detail.get("message"), str):
+        return detail
+    return None
+
+
+def _parameter(detail: dict[str, Any]) -> str | None:
+    parameter = detail.get("parameter")
+    return parameter if isinstance(parameter, str) and parameter else None
 
 
 def _nothing(response: Response) -> None:

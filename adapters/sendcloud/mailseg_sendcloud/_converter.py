@@ -7,8 +7,10 @@ from typing import Any
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from mailseg.adapter import base_converter
+from mailseg.adapter import base_converter, non_empty_str, object_with
 from mailseg.models import Condition, ConditionItem, Member, Progress, Segment, Tag
+
+_PROGRESS_KEYS = ("percent", "complete", "statusDesc")
 
 
 def make_converter() -> cattrs.Converter:
@@ -38,15 +40,17 @@ def make_converter() -> cattrs.Converter:
         Condition,
         make_dict_unstructure_fn(Condition, conv, relation=override(omit_if_default=False)),
     )
-    conv.register_structure_hook(
-        Progress,
-        make_dict_structure_fn(Progress, conv, description=override(rename="statusDesc")),
-    )
+    progress = make_dict_structure_fn(Progress, conv, description=override(rename="statusDesc"))
+
+    def structure_progress(data: Any, _: type) -> Progress:
+        return progress(object_with(data, "a progress", _PROGRESS_KEYS), Progress)
+
+    conv.register_structure_hook(Progress, structure_progress)
 
     segment = make_dict_structure_fn(
         Segment,
         conv,
-        id=override(rename="segmentId"),
+        id=override(rename="segmentId", struct_hook=non_empty_str),
         name=override(rename="segmentName"),
         status=override(rename="status"),
         member_total=override(rename="memberTotal"),
@@ -75,6 +79,7 @@ def make_converter() -> cattrs.Converter:
         make_dict_structure_fn(
             Member,
             conv,
+            id=override(struct_hook=non_empty_str),
             tag_ids=override(rename="tags"),
             tag_names=override(rename="tagNames"),
             list_id=override(rename="listId"),
@@ -90,7 +95,7 @@ def make_converter() -> cattrs.Converter:
     tag = make_dict_structure_fn(
         Tag,
         conv,
-        id=override(rename="tagId"),
+        id=override(rename="tagId", struct_hook=non_empty_str),
         name=override(rename="tagName"),
         member_count=override(rename="count"),
         created_at=override(rename="createTime"),
