@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mailseg.testing.clock import PROVIDER_TZ
+from mailseg.testing.clock import provider_time
 from mailseg.testing.contacts import Contact
 from mailseg.testing.dialect import JSON, Dialect, Reply
 from mailseg.testing.errors import ApiError, ErrorKind
@@ -32,16 +32,12 @@ _CODES = {
 
 def _segment_time(value: datetime | None) -> str | None:
     # Segments: "2023-11-29 16:28:41+0800".
-    if value is None:
-        return None
-    return value.astimezone(PROVIDER_TZ).strftime("%Y-%m-%d %H:%M:%S%z")
+    return provider_time(value, "%Y-%m-%d %H:%M:%S%z")
 
 
 def _time(value: datetime | None) -> str | None:
     # Tags and members: "2023-11-28T11:14:48+0800".
-    if value is None:
-        return None
-    return value.astimezone(PROVIDER_TZ).strftime("%Y-%m-%dT%H:%M:%S%z")
+    return provider_time(value, "%Y-%m-%dT%H:%M:%S%z")
 
 
 class EngageLabDialect(Dialect):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from mailseg.testing.clock import PROVIDER_TZ
+from mailseg.testing.clock import provider_time
 from mailseg.testing.contacts import Contact
 from mailseg.testing.dialect import JSON, Dialect, Reply
 from mailseg.testing.errors import ApiError, ErrorKind
@@ -31,9 +31,7 @@ _STATUS = {
 
 def _time(value: datetime | None) -> str | None:
     # "2021-04-25 18:54:56": UTC+8 without saying so.
-    if value is None:
-        return None
-    return value.astimezone(PROVIDER_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return provider_time(value, "%Y-%m-%d %H:%M:%S")
 
 
 class SendCloudDialect(Dialect):
