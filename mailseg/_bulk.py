@@ -85,9 +85,12 @@ async def run_bulk(
     """
     source = check.member_id_source(ids, parameter)
     total: int | None = None
+    checked = False
     if isinstance(source, (list, tuple)):
-        for index, value in enumerate(source):
-            check.member_id(value, f"{parameter}[{index}]")
+        checked = True
+        if not _plainly_valid(source):
+            for index, value in enumerate(source):
+                check.member_id(value, f"{parameter}[{index}]")
         total = len(source)
     elif isinstance(source, Sized):
         total = len(source)  # a set or other sized collection: progress knows the end
@@ -115,7 +118,7 @@ async def run_bulk(
                 on_progress(done, total)
 
     try:
-        async with aclosing(_chunks(source, parameter)) as stream:
+        async with aclosing(_chunks(source, parameter, checked=checked)) as stream:
             async for chunk, error in stream:
                 requested += len(chunk)
                 chunks += 1
@@ -151,9 +154,12 @@ async def run_bulk(
 
 
 async def _chunks(
-    source: Iterable[Any] | AsyncIterable[Any], parameter: str
+    source: Iterable[Any] | AsyncIterable[Any], parameter: str, *, checked: bool
 ) -> AsyncGenerator[tuple[tuple[str, ...], MailsegError | None], None]:
-    """Chunks of ids with, for a stream, the validation error of a bad chunk."""
+    """Chunks of ids with, for a stream, the validation error of a bad chunk.
+
+    ``checked``: every id was validated already (a list or tuple, up front).
+    """
     start = 0
     if isinstance(source, AsyncIterable):
         chunk: list[Any] = []
@@ -168,13 +174,29 @@ async def _chunks(
         return
     values = iter(source)
     while chunk := list(islice(values, CHUNK_SIZE)):
-        yield _checked(chunk, start, parameter)
+        yield (tuple(chunk), None) if checked else _checked(chunk, start, parameter)
         start += len(chunk)
+
+
+def _plainly_valid(values: list[Any] | tuple[Any, ...]) -> bool:
+    """True when every value is a non-empty ``str``, checked at C speed.
+
+    ``str.join`` refuses anything that is not a string and ``all`` finds an
+    empty one: a million ids take about 30 ms here, against half a second
+    through the per-id check, which then only runs to name the bad id.
+    """
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return all(values)
 
 
 def _checked(
     chunk: list[Any], start: int, parameter: str
 ) -> tuple[tuple[str, ...], MailsegError | None]:
+    if _plainly_valid(chunk):
+        return tuple(chunk), None
     for offset, value in enumerate(chunk):
         if not isinstance(value, str) or not value:
             try:

@@ -32,6 +32,8 @@ __all__ = [
 import abc
 import base64
 import json
+import types
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, TypeVar
@@ -65,6 +67,7 @@ from mailseg.models import (
 )
 
 T = TypeVar("T")
+_NONE = type(None)
 
 #: Both providers document their times in China Standard Time.
 PROVIDER_ZONE = timezone(timedelta(hours=8), "UTC+08:00")
@@ -458,12 +461,14 @@ def parse_timestamp(value: str) -> datetime:
     Accepts ``2021-04-25 18:54:56`` (no offset: UTC+8), ``2023-11-29 16:28:41+0800``
     and ``2023-11-28T11:14:48+0800``.
     """
-    text = value.strip()
-    # Python before 3.11 reads neither "+0800" nor a space separator with an
-    # offset; normalise to "+08:00" so every supported version agrees.
-    if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit():
-        text = f"{text[:-2]}:{text[-2:]}"
-    parsed = datetime.fromisoformat(text)
+    try:
+        parsed = datetime.fromisoformat(value)  # Python 3.11+ reads all three as they are
+    except ValueError:
+        # Before 3.11 "+0800" is not understood: normalise it to "+08:00".
+        text = value.strip()
+        if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit():
+            text = f"{text[:-2]}:{text[-2:]}"
+        parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=PROVIDER_ZONE)
     return parsed
@@ -512,14 +517,36 @@ def object_with(data: Any, what: str, keys: tuple[str, ...]) -> dict[str, Any]:
     """
     if not isinstance(data, dict):
         raise TypeError(f"expected {what} object, got {type(data).__name__}")
-    if not any(key in data for key in keys):
-        raise TypeError(f"{what} object has none of {', '.join(keys)}")
-    return data
+    for key in keys:
+        if key in data:
+            return data
+    raise TypeError(f"{what} object has none of {', '.join(keys)}")
 
 
 def _int_enum(cls: type[SegmentStatus] | type[SegmentType]) -> Callable[[Any, type], Any]:
+    # The providers send these as 2 or "2": a lookup table of both spellings.
+    members: dict[Any, Any] = {}
+    for member in cls:
+        members[member.value] = members[str(member.value)] = member
+
     def structure(value: Any, _: type) -> Any:
-        return cls(_strict_int(value, int))
+        member = members.get(value) if type(value) in (int, str) else None
+        if member is None:
+            raise ValueError(f"{value!r:.40} is not a valid {cls.__name__}")
+        return member
+
+    return structure
+
+
+def _value_enum(cls: type[Op] | type[Relation]) -> Callable[[Any, type], Any]:
+    # A table lookup: Enum's own call costs several times more, per item read.
+    members: dict[Any, Any] = {member.value: member for member in cls}
+
+    def structure(value: Any, _: type) -> Any:
+        member = members.get(value) if type(value) is str else None
+        if member is None:
+            raise ValueError(f"{value!r:.40} is not a valid {cls.__name__}")
+        return member
 
     return structure
 
@@ -530,14 +557,63 @@ def _mapping(value: Any, _: type) -> dict[str, Any]:
     return value
 
 
-def _string_tuple(value: Any, _: type) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return tuple(_strict_str(item, str) for item in value)
-
-
 def _enum_value(value: Op | Relation) -> str:
     return str(value.value)
+
+
+def _is_optional(annotation: Any) -> bool:
+    args = typing.get_args(annotation)
+    return (
+        typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and _NONE in args
+    )
+
+
+def _optional_hook(annotation: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    # cattrs' own Optional handling finds the inner hook again for every
+    # value; resolving it once, when the class hook is built, makes a member
+    # about a quarter faster to read.
+    inner = next(arg for arg in typing.get_args(annotation) if arg is not _NONE)
+    hook = converter.get_structure_hook(inner)
+    if inner is str and hook is _strict_str:
+        return _optional_str  # the commonest case, without a second call
+    if inner is int and hook is _strict_int:
+        return _optional_int
+
+    def structure(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return structure
+
+
+def _optional_str(value: Any, _: Any) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return _strict_str(value, str)
+
+
+def _optional_int(value: Any, _: Any) -> int | None:
+    if value is None or type(value) is int:
+        return value
+    return _strict_int(value, int)
+
+
+def _is_homogeneous_tuple(annotation: Any) -> bool:
+    args = typing.get_args(annotation)
+    return typing.get_origin(annotation) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _tuple_hook(annotation: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    item = typing.get_args(annotation)[0]
+    hook = converter.get_structure_hook(item)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return tuple([hook(element, item) for element in value])
+
+    return structure
 
 
 def base_converter() -> cattrs.Converter:
@@ -548,17 +624,20 @@ def base_converter() -> cattrs.Converter:
     as an object. Each adapter starts from its own copy and registers its
     naming and shapes on top.
     """
-    converter = cattrs.Converter()
+    converter = cattrs.Converter(detailed_validation=False)
     converter.register_structure_hook(str, _strict_str)
     converter.register_structure_hook(int, _strict_int)
     converter.register_structure_hook(bool, _strict_bool)
     converter.register_structure_hook(datetime, _timestamp)
     converter.register_structure_hook(SegmentStatus, _int_enum(SegmentStatus))
     converter.register_structure_hook(SegmentType, _int_enum(SegmentType))
+    converter.register_structure_hook(Op, _value_enum(Op))
+    converter.register_structure_hook(Relation, _value_enum(Relation))
     # str-valued enums go out as their plain values.
     converter.register_unstructure_hook(Op, _enum_value)
     converter.register_unstructure_hook(Relation, _enum_value)
     # Generic aliases are not classes: they are matched by predicate.
     converter.register_structure_hook_func(lambda t: t == Mapping[str, Any], _mapping)
-    converter.register_structure_hook_func(lambda t: t == tuple[str, ...], _string_tuple)
+    converter.register_structure_hook_factory(_is_optional, _optional_hook)
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_hook)
     return converter

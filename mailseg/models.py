@@ -78,19 +78,28 @@ class Op(str, enum.Enum):
         return self.value
 
 
+# Lookups by value: conditions are built for every segment read, and a dict
+# lookup is several times cheaper than Enum's own call.
+_OPS: dict[object, Op] = {**{op.value: op for op in Op}, **{op: op for op in Op}}
+_RELATIONS: dict[object, Relation] = {
+    **{r.value: r for r in Relation},
+    **{r: r for r in Relation},
+}
+
+
 def _to_op(value: Op | str) -> Op:
-    try:
-        return Op(value)
-    except ValueError:
+    op = _OPS.get(value) if isinstance(value, str) else None
+    if op is None:
         choices = ", ".join(repr(op.value) for op in Op)
-        raise ValidationError("op", f"{value!r} is not an operator; use one of {choices}") from None
+        raise ValidationError("op", f"{value!r} is not an operator; use one of {choices}")
+    return op
 
 
 def _to_relation(value: Relation | str) -> Relation:
-    try:
-        return Relation(value)
-    except ValueError:
-        raise ValidationError("relation", f"{value!r} is not 'and' or 'or'") from None
+    relation = _RELATIONS.get(value) if isinstance(value, str) else None
+    if relation is None:
+        raise ValidationError("relation", f"{value!r} is not 'and' or 'or'")
+    return relation
 
 
 def _to_value(value: str | int | float) -> str:
@@ -104,6 +113,8 @@ def _to_value(value: str | int | float) -> str:
 
 
 def _to_items(items: Sequence[ConditionItem]) -> tuple[ConditionItem, ...]:
+    if type(items) is tuple:
+        return items
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
         raise ValidationError("items", "must be a sequence of ConditionItem")
     return tuple(items)

@@ -213,7 +213,8 @@ class Reader:
         ids = obj.get(self.key("member_ids"))
         if ids is None:
             raise invalid("member_ids", "[{key}] is required")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        # set(map(type, ...)) checks a thousand ids at C speed.
+        if not isinstance(ids, list) or not set(map(type, ids)) <= {str}:
             raise invalid("member_ids", "[{key}] must be a list of contact ids")
         if not ids:
             raise invalid("member_ids", "[{key}] must not be empty")

@@ -35,13 +35,13 @@ def make_converter() -> cattrs.Converter:
         make_dict_unstructure_fn(Condition, conv, relation=override(omit_if_default=False)),
     )
 
-    progress = make_dict_structure_fn(Progress, conv, description=override(rename="status_desc"))
+    progress = make_dict_structure_fn(Progress, conv, description=override(rename="statusDesc"))
 
     def structure_progress(data: Any, _: type) -> Progress:
         data = object_with(data, "a progress", _PROGRESS_KEYS)
-        # The table says status_desc, every example statusDesc: read either.
-        if "statusDesc" in data:
-            data = {**data, "status_desc": data["statusDesc"]}
+        # Every example says statusDesc, the table status_desc: read either.
+        if "statusDesc" not in data and "status_desc" in data:
+            data = {**data, "statusDesc": data["status_desc"]}
         return progress(data, Progress)
 
     conv.register_structure_hook(Progress, structure_progress)
