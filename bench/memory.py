@@ -1,0 +1,265 @@
+"""Benchmark 3: the client's memory while iterating 200,000 segment members.
+
+``async for m in client.segments.iterate_members(segment_id, page_size=100)`` against
+``mailseg.testing.Emulator`` (EngageLab dialect, 200,000 contacts, a segment holding all
+of them) served in its own process. Each measurement runs in a fresh interpreter
+(``python -m bench.memory --child ...``) so that nothing earlier in the run inflates its
+peak:
+
+1. import, connect, fetch one page of 100 members (the session, connection and
+   converter are then in place): the *idle client*; ``gc.collect()``, read ``VmRSS``;
+2. reset the peak (``echo 5 > /proc/self/clear_refs`` resets ``VmHWM``; where that is
+   not allowed the peak since start is used, which can only overstate the growth);
+3. iterate every member (nothing kept but a count), sampling ``VmRSS`` every 100 pages;
+4. read ``VmHWM``: growth = peak - idle RSS.
+
+The same child runs a bare aiohttp loop over the same pages (``json.loads`` only) for
+comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._util import Result, Target, mib, run_child, server_process, status_kib
+
+TARGET_GROWTH_MIB = 20.0
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+async def _child_mailseg(args: argparse.Namespace) -> dict[str, Any]:
+    import mailseg
+
+    client = mailseg.connect(
+        "engagelab", api_user=args.api_user, api_key=args.api_key, base_url=args.base_url
+    )
+    async with client:
+        page = await client.segments.members(args.segment_id, limit=100)
+        assert len(page) == 100
+        del page
+        gc.collect()
+        idle = status_kib("VmRSS")
+        reset = _reset_peak()
+        samples = []
+        count = 0
+        started = time.perf_counter()
+        async for _member in client.segments.iterate_members(args.segment_id, page_size=100):
+            count += 1
+            if count % 10_000 == 0:
+                samples.append(status_kib("VmRSS"))
+        elapsed = time.perf_counter() - started
+        peak = status_kib("VmHWM")
+        end = status_kib("VmRSS")
+    gc.collect()
+    return {
+        "mode": "mailseg",
+        "count": count,
+        "idle_kib": idle,
+        "peak_kib": peak,
+        "end_kib": end,
+        "after_close_gc_kib": status_kib("VmRSS"),
+        "samples_kib": samples,
+        "peak_reset": reset,
+        "seconds": elapsed,
+    }
+
+
+async def _child_bare(args: argparse.Namespace) -> dict[str, Any]:
+    import base64
+
+    import aiohttp
+
+    token = base64.b64encode(f"{args.api_user}:{args.api_key}".encode()).decode()
+    headers = {
+        "Authorization": f"Basic {token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json; charset=utf-8",
+    }
+    url = f"{args.base_url}/v1/marketing/lists/segments/{args.segment_id}/members"
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30.0)) as session:
+
+        async def page(offset: int) -> dict[str, Any]:
+            params = {"offset": str(offset), "limit": "100"}
+            async with session.post(url, params=params, data=b"{}", headers=headers) as response:
+                body = await response.read()
+            return dict(json.loads(body))
+
+        first = await page(0)
+        assert len(first["result"]) == 100
+        del first
+        gc.collect()
+        idle = status_kib("VmRSS")
+        reset = _reset_peak()
+        samples = []
+        count = 0
+        offset = 0
+        started = time.perf_counter()
+        while True:
+            data = await page(offset)
+            items = data["result"] or []
+            for _member in items:
+                count += 1
+                if count % 10_000 == 0:
+                    samples.append(status_kib("VmRSS"))
+            offset += len(items)
+            if len(items) < 100 or offset >= data["total"]:
+                break
+        elapsed = time.perf_counter() - started
+        peak = status_kib("VmHWM")
+        end = status_kib("VmRSS")
+    gc.collect()
+    return {
+        "mode": "bare",
+        "count": count,
+        "idle_kib": idle,
+        "peak_kib": peak,
+        "end_kib": end,
+        "after_close_gc_kib": status_kib("VmRSS"),
+        "samples_kib": samples,
+        "peak_reset": reset,
+        "seconds": elapsed,
+    }
+
+
+def _child(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.memory --child")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--mode", choices=("mailseg", "bare"), required=True)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--api-user", required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--segment-id", required=True)
+    args = parser.parse_args(argv)
+    interpreter = status_kib("VmRSS")  # before mailseg or aiohttp is imported
+    runner = _child_mailseg if args.mode == "mailseg" else _child_bare
+    print(json.dumps({**asyncio.run(runner(args)), "interpreter_kib": interpreter}))
+
+
+async def _make_segment(base_url: str, credentials: dict[str, str]) -> tuple[str, int]:
+    import mailseg
+
+    client = mailseg.connect(
+        "engagelab",
+        base_url=base_url,
+        api_user=credentials["api_user"],
+        api_key=credentials["api_key"],
+    )
+    async with client:
+        # Every generated contact has an address at a reserved example domain.
+        segment = await client.segments.create(
+            "bench_all", mailseg.field("Email").contains("example")
+        )
+        segment = await client.segments.wait_until_complete(segment.id, poll_interval=0.05)
+        assert segment.member_total is not None
+        return segment.id, segment.member_total
+
+
+def run(quick: bool = False, modes: tuple[str, ...] = ("mailseg", "bare")) -> Result:
+    members = 20_000 if quick else 200_000
+    started = time.perf_counter()
+    result = Result(
+        key="memory",
+        title=f"3. Memory: iterating {members:,} segment members (page_size=100)",
+        setup=(
+            f"`mailseg.testing.Emulator` (EngageLab dialect, {members:,} contacts, a segment "
+            '`Email contains "example"` holding all of them) in its own process; each client '
+            "runs in a fresh interpreter (`python -m bench.memory --child`). Interpreter RSS = "
+            "before mailseg or aiohttp is imported. Idle client = "
+            "after `connect` and one page of 100 members, then `gc.collect()`. Peak = `VmHWM` "
+            "after resetting it at the idle point (`/proc/self/clear_refs`). The loop keeps "
+            "nothing but a count. `bare aiohttp` pages through the same endpoint with "
+            "`json.loads` only."
+        ),
+        columns=(
+            "client",
+            "members",
+            "interpreter RSS",
+            "idle RSS",
+            "peak RSS",
+            "peak growth",
+            "RSS at end",
+            "time",
+        ),
+    )
+    with server_process(
+        "emulator", "--provider", "engagelab", "--contacts", str(members)
+    ) as server:
+        credentials = {"api_user": server.info["api_user"], "api_key": server.info["api_key"]}
+        segment_id, total = asyncio.run(_make_segment(server.base_url, credentials))
+        children = {}
+        for mode in modes:
+            children[mode] = run_child(
+                "bench.memory",
+                "--child",
+                "--mode",
+                mode,
+                "--base-url",
+                server.base_url,
+                "--api-user",
+                credentials["api_user"],
+                "--api-key",
+                credentials["api_key"],
+                "--segment-id",
+                segment_id,
+            )
+    for mode, child in children.items():
+        growth = child["peak_kib"] - child["idle_kib"]
+        result.rows.append(
+            (
+                "mailseg" if mode == "mailseg" else "bare aiohttp",
+                f"{child['count']:,}",
+                mib(child["interpreter_kib"]),
+                mib(child["idle_kib"]),
+                mib(child["peak_kib"]),
+                mib(growth),
+                mib(child["end_kib"]),
+                f"{child['seconds']:.1f} s",
+            )
+        )
+        if mode == "mailseg":
+            if child["count"] != total:
+                result.notes.append(
+                    f"mailseg iterated {child['count']:,} members of {total:,}: check the pager."
+                )
+            result.targets.append(
+                Target(
+                    "peak RSS growth over the idle client",
+                    f"<= {TARGET_GROWTH_MIB:g} MiB",
+                    mib(growth)
+                    + ("" if child["peak_reset"] else " (peak not reset: peak since start)"),
+                    growth / 1024 <= TARGET_GROWTH_MIB and child["count"] == total,
+                )
+            )
+            samples = child["samples_kib"]
+            if samples:
+                result.details.append(
+                    (
+                        "mailseg client VmRSS every 10,000 members (MiB)",
+                        " ".join(f"{kib / 1024:.1f}" for kib in samples),
+                    )
+                )
+    result.data = {"segment_total": total, "children": children}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv[1:]:
+        _child(sys.argv[1:])
+    else:
+        print("run through `python -m bench --only memory`", file=sys.stderr)
+        sys.exit(2)
