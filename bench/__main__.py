@@ -1,7 +1,7 @@
 """``python -m bench``: run mailseg's benchmarks, print a report, optionally write the doc.
 
-    python -m bench                      # everything (2 to 3 minutes on 2 cores)
-    python -m bench --quick              # smaller and fewer rounds (about 50 s)
+    python -m bench                      # everything (about 2 minutes on 2 cores)
+    python -m bench --quick              # smaller and fewer rounds (about 25 s)
     python -m bench --only overhead      # one benchmark (or a comma-separated list)
     python -m bench --markdown           # also rewrite the results block of docs/benchmarks.md
     python -m bench --json out.json      # also dump the raw figures

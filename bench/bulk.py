@@ -68,7 +68,7 @@ def _counted(result: mailseg.BulkResult, chunks: int, ids: int) -> int:
 
 async def _machinery(ids: list[str]) -> dict[str, float]:
     """mailseg's bulk loop with an instant send: its own CPU cost, list and generator."""
-    from mailseg._bulk import run_bulk
+    from mailseg._bulk import _plainly_valid, run_bulk
 
     async def send(chunk: Sequence[str]) -> int:
         return len(chunk)
@@ -79,11 +79,11 @@ async def _machinery(ids: list[str]) -> dict[str, float]:
         result = await run_bulk(source(), send, max_concurrency=CONCURRENCY)
         out[label] = time.process_time() - started
         assert result.succeeded == len(ids)
-    # The suggested replacement for the up-front check: C-speed scans, the per-index
-    # loop kept only to name the first bad id when there is one.
+    # The up-front check of a list alone (`str.join` + `all`; the per-index loop that
+    # names a bad id runs only when this fails).
     started = time.process_time()
-    ok = set(map(type, ids)) <= {str} and "" not in ids
-    out["fast check"] = time.process_time() - started
+    ok = _plainly_valid(ids)
+    out["list check"] = time.process_time() - started
     assert ok
     return out
 
@@ -321,13 +321,13 @@ def run(quick: bool = False, servers: Sequence[str] = ("emulator", "count")) -> 
             "\n".join(
                 [
                     f"list input      {s(machinery['list'])}  (includes the up-front check of "
-                    'every id: `_validation.member_id(value, f"member_ids[{index}]")` per id)',
-                    f"generator input {s(machinery['generator'])}",
-                    f"difference      {s(machinery['list'] - machinery['generator'])}  "
-                    "= the up-front check, paid before the first request is sent",
-                    f"suggested check {s(machinery['fast check'])}  "
-                    '(`set(map(type, ids)) <= {str} and "" not in ids`, then the per-index '
-                    "loop only if that fails, to name the bad id)",
+                    "the whole list, before the first request)",
+                    f"generator input {s(machinery['generator'])}  (each chunk checked as it "
+                    "is taken)",
+                    f"difference      {s(machinery['list'] - machinery['generator'])}",
+                    f"list check      {s(machinery['list check'])}  (`mailseg._bulk._plainly_valid`"
+                    ": `str.join` + `all`, timed alone; the per-id check runs only if it fails, "
+                    "to name the bad id)",
                 ]
             ),
         )

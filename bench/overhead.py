@@ -6,9 +6,11 @@
 process answering a fixed EngageLab segment detail. Everything runs in one event
 loop, one call at a time, in alternating blocks (the order flips every round).
 
-Where mailseg's extra time goes: two more implementations split it (bare aiohttp
-plus mailseg's parsing; mailseg with a suggested converter fix), each step mailseg
-adds is timed alone without I/O, and a cProfile of both loops is grouped by package.
+Where mailseg's extra time goes: bare aiohttp plus mailseg's parsing splits it into
+transport and parsing, bare aiohttp plus a hand-written reader of the same models shows
+what building them costs with nothing generic in the way, bare aiohttp plus a pydantic
+model shows what a compiled validator costs; each step mailseg adds is timed alone
+without I/O, and a cProfile of mailseg's loop is grouped by package.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import aiohttp
 from yarl import URL
 
 import mailseg
+from bench._handwritten import segment_answer
 from bench._models import EngageLabSegmentAnswer
 from bench._server import SEGMENT_BODY, SEGMENT_ID
 from bench._util import Result, Server, Target, median, quantile, server_process, us
@@ -48,8 +51,9 @@ class _Impls:
       (``adapter.error`` and ``call.parse`` on a ``Response``): what is left between this
       and ``mailseg`` is the cost of mailseg's transport; between this and bare, the cost
       of turning the body into a checked ``Segment``.
-    * ``mailseg + optional hooks``: ``mailseg`` through an adapter subclass whose converter
-      has the fix suggested in ``bench/_whatif.py`` (what the fix would buy, measured).
+    * ``bare + hand-written Segment``: bare aiohttp, then the decoded body read into the same
+      ``Segment`` by ``bench/_handwritten.py`` (plain code, same type checks, no cattrs): what
+      building mailseg's typed attrs models costs in the same loop.
     * ``bare + pydantic Segment``: bare aiohttp, the body validated by a pydantic model of the
       same Segment (``model_validate_json``, replacing ``json.loads``): what a compiled
       validator costs in the same loop.
@@ -58,14 +62,9 @@ class _Impls:
     """
 
     def __init__(self, base_url: str) -> None:
-        from bench._whatif import FastEngageLabAdapter
-
         self.base_url = base_url
         self.client = mailseg.connect(
             "engagelab", api_user=API_USER, api_key=API_KEY, base_url=base_url
-        )
-        self.fast_client = mailseg.connect(
-            FastEngageLabAdapter, api_user=API_USER, api_key=API_KEY, base_url=base_url
         )
         self.adapter = EngageLabAdapter()
         # What mailseg's transport sends, rebuilt from public facts.
@@ -84,15 +83,12 @@ class _Impls:
             "mailseg": self.mailseg_get,
             "bare aiohttp": self.bare_get,
             "bare + mailseg parse": self.bare_parse_get,
-            "mailseg + optional hooks": self.fast_get,
+            "bare + hand-written Segment": self.bare_hand_get,
             "bare + pydantic Segment": self.bare_pydantic_get,
         }
 
     async def mailseg_get(self) -> Any:
         return await self.client.segments.get(SEGMENT_ID)
-
-    async def fast_get(self) -> Any:
-        return await self.fast_client.segments.get(SEGMENT_ID)
 
     async def bare_get(self) -> Any:
         async with self.session.get(self.url, headers=self.headers) as response:
@@ -114,6 +110,13 @@ class _Impls:
         self.parse_times.append(time.perf_counter() - started)
         return segment
 
+    async def bare_hand_get(self) -> Any:
+        async with self.session.get(self.url, headers=self.headers) as response:
+            body = await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}")
+        return segment_answer(json.loads(body))
+
     async def bare_pydantic_get(self) -> Any:
         async with self.session.get(self.url, headers=self.headers) as response:
             body = await response.read()
@@ -123,7 +126,6 @@ class _Impls:
 
     async def close(self) -> None:
         await self.client.close()
-        await self.fast_client.close()
         await self.session.close()
 
 
@@ -143,7 +145,7 @@ async def _measure(impls: _Impls, rounds: int, block: int, warmup: int) -> dict[
     segment = await impls.mailseg_get()
     if segment.id != SEGMENT_ID or segment.status is not mailseg.SegmentStatus.COMPLETED:
         raise RuntimeError(f"unexpected segment {segment!r}")
-    if await impls.fast_get() != segment or await impls.bare_parse_get() != segment:
+    if await impls.bare_parse_get() != segment or await impls.bare_hand_get() != segment:
         raise RuntimeError("the implementations disagree on the segment")
     if (await impls.bare_get())["result"]["segment_id"] != SEGMENT_ID:
         raise RuntimeError("bare aiohttp read another body")
@@ -241,14 +243,11 @@ def _top_mailseg(stats: pstats.Stats, calls: int, limit: int = 14) -> str:
 
 def _steps(base_url: str) -> list[tuple[str, float]]:
     """mailseg's own steps for one ``segments.get``, each timed alone (no I/O)."""
-    from bench._whatif import FastEngageLabAdapter
     from mailseg import _validation as check
     from mailseg.adapter import parse_timestamp
 
     adapter = EngageLabAdapter()
-    fast = FastEngageLabAdapter()
     call = adapter.get_segment(SEGMENT_ID)
-    fast_call = fast.get_segment(SEGMENT_ID)
     request = call.request
     headers = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -257,6 +256,7 @@ def _steps(base_url: str) -> list[tuple[str, float]]:
 
     decoded = response()
     decoded.json()
+    data = json.loads(SEGMENT_BODY)
 
     def time_it(fn: Callable[[], object]) -> float:
         # About 60 ms per repeat, best of 5: enough for µs-scale steps.
@@ -286,8 +286,8 @@ def _steps(base_url: str) -> list[tuple[str, float]]:
         ("  bare aiohttp's `json.loads(body)`, for comparison", lambda: json.loads(SEGMENT_BODY)),
         ("structure the Segment (`call.parse`, body already decoded)", lambda: call.parse(decoded)),
         (
-            "  the same with the optional-hook fix (`bench/_whatif.py`)",
-            lambda: fast_call.parse(decoded),
+            "  the same Segment read by hand (`bench/_handwritten.py`, body decoded)",
+            lambda: segment_answer(data),
         ),
         (
             "  2 x `parse_timestamp` (inside the above)",
@@ -312,6 +312,8 @@ def steps_by_name(steps: list[tuple[str, float]]) -> dict[str, float]:
             found["error"] = seconds
         elif label.startswith("structure the Segment"):
             found["parse"] = seconds
+        elif "read by hand" in label:
+            found["hand"] = seconds
         elif label.startswith("pydantic"):
             found["pydantic"] = seconds
         elif "json.loads" in label:
@@ -348,8 +350,10 @@ def run(quick: bool = False, engines: tuple[str, ...] = ("raw", "aiohttp")) -> R
             "headers, `session.get(url)`, `await read()`, status check, `json.loads`. "
             "`bare + mailseg parse` is bare aiohttp followed by the EngageLab adapter's "
             "`error()` and `parse()` (splits mailseg's extra time into transport and parsing); "
-            "`mailseg + optional hooks` is mailseg with the converter fix of `bench/_whatif.py` "
-            "(an adapter subclass passed to `mailseg.connect`); `bare + pydantic Segment` is bare "
+            "`bare + hand-written Segment` is bare aiohttp followed by a plain-Python reader "
+            "building the same `Segment` with the same type checks, no cattrs "
+            "(`bench/_handwritten.py`: what the typed models cost); "
+            "`bare + pydantic Segment` is bare "
             "aiohttp with `model_validate_json` of a pydantic model of the same Segment instead "
             "of `json.loads` (what a compiled validator costs in the same loop; "
             "`bench/_models.py`). Median per-call wall time over all "
@@ -469,7 +473,9 @@ def run(quick: bool = False, engines: tuple[str, ...] = ("raw", "aiohttp")) -> R
                 result.notes.append(
                     "Timed alone (hot caches), the same reading takes "
                     f"{us(alone['error'] + alone['parse'])} (`adapter.error` "
-                    f"{us(alone['error'])} + `call.parse` {us(alone['parse'])}); pydantic's "
+                    f"{us(alone['error'])} + `call.parse` {us(alone['parse'])}); the "
+                    f"hand-written reader builds the same Segment from the decoded body in "
+                    f"{us(alone['hand'])}; pydantic's "
                     f"`model_validate_json` of the same Segment takes {us(alone['pydantic'])}, "
                     f"`json.loads` alone {us(alone['json'])}."
                 )

@@ -6,7 +6,6 @@ The input is one real page of 100 members per provider, fetched from
 
 * ``mailseg page parse``: the adapter's ``Call.parse`` on a ``mailseg.adapter.Response``
   holding the page (JSON decoding included), which is what the client runs per page;
-* ``mailseg + optional hooks``: the same with the converter fix of ``bench/_whatif.py``;
 * ``mailseg converter only``: ``converter.structure(d, Member)`` over already decoded dicts;
 * ``pydantic model_validate_json``: a page model (pydantic's own JSON parser);
 * ``pydantic model_validate``: ``json.loads`` then ``model_validate`` (mailseg's split);
@@ -99,23 +98,18 @@ def _same(members: Any, models: Any) -> None:
 
 
 def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], object]]:
-    from bench._whatif import FastEngageLabAdapter, FastSendCloudAdapter
-
     if provider == "engagelab":
         adapter: Adapter = EngageLabAdapter()
-        fast: Adapter = FastEngageLabAdapter()
         page_model: Any = EngageLabPage
         member_model: Any = EngageLabMember
         items_key = "result"
     else:
         adapter = SendCloudAdapter()
-        fast = FastSendCloudAdapter()
         page_model = SendCloudPage
         member_model = SendCloudMember
         items_key = "list"
     request = call.request
     parse = adapter.segment_members("s", condition=None, offset=PAGE, limit=PAGE).parse
-    fast_parse = fast.segment_members("s", condition=None, offset=PAGE, limit=PAGE).parse
     headers = {"Content-Type": "application/json; charset=utf-8"}
     items = json.loads(body)[items_key]
     structure = adapter.converter.get_structure_hook(mailseg.Member)  # type: ignore[attr-defined]
@@ -124,9 +118,6 @@ def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], obje
 
     def mailseg_page() -> object:
         return parse(Response(200, headers, body, request, name))
-
-    def fast_page() -> object:
-        return fast_parse(Response(200, headers, body, request, name))
 
     def converter_only() -> object:
         return [structure(item, mailseg.Member) for item in items]
@@ -147,11 +138,9 @@ def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], obje
     _same(reference, pydantic_json().items)  # type: ignore[attr-defined]
     _same(reference, pydantic_split().items)  # type: ignore[attr-defined]
     _same(reference, pydantic_dicts())
-    _same(reference, fast_page())
     _same(reference, converter_only())
     return {
         "mailseg page parse": mailseg_page,
-        "mailseg + optional hooks": fast_page,
         "mailseg converter only": converter_only,
         "pydantic model_validate_json": pydantic_json,
         "pydantic model_validate": pydantic_split,
