@@ -87,6 +87,9 @@ async def run_bulk(
     total: int | None = None
     checked = False
     if isinstance(source, (list, tuple)):
+        # A snapshot (pointers only): a list the caller changes while the job
+        # runs cannot slip unchecked ids past the check below.
+        source = tuple(source)
         checked = True
         if not _plainly_valid(source):
             for index, value in enumerate(source):
