@@ -215,20 +215,8 @@ class Segments:
     ) -> BulkResult:
         """Remove contacts from the segment (not from the list), 1000 per request.
 
-        Args:
-            member_ids: any iterable or async iterable of ids (a generator over
-                millions is read lazily); 1000 go out per request.
-            max_concurrency: requests in flight at once; the client's
-                ``max_concurrency`` when None.
-            on_progress: called as ``on_progress(done_ids, total_ids)`` after
-                every chunk; ``total_ids`` is None when the input has no length.
-            raise_on_error: raise `BulkError` when a chunk failed (default);
-                when False, return the result with its ``failed`` chunks.
-
-        Returns:
-            The `BulkResult`: ids taken, chunks sent, the provider's counts
-            summed, and every failed chunk with its ids. An empty input sends
-            nothing.
+        Arguments and result as for `Tags.add_members` (several requests at
+        once, a `BulkResult`, `BulkError` when a chunk failed).
         """
         segment_id = check.resource_id(segment_id, "segment_id")
         return await bulk_call(

@@ -107,20 +107,7 @@ class Tags:
     ) -> BulkResult:
         """Untag contacts, 1000 per request, several requests at once.
 
-        Args:
-            member_ids: any iterable or async iterable of ids (a generator over
-                millions is read lazily); 1000 go out per request.
-            max_concurrency: requests in flight at once; the client's
-                ``max_concurrency`` when None.
-            on_progress: called as ``on_progress(done_ids, total_ids)`` after
-                every chunk; ``total_ids`` is None when the input has no length.
-            raise_on_error: raise `BulkError` when a chunk failed (default);
-                when False, return the result with its ``failed`` chunks.
-
-        Returns:
-            The `BulkResult`: ids taken, chunks sent, the provider's counts
-            summed, and every failed chunk with its ids. An empty input sends
-            nothing.
+        Arguments and result as for `add_members`.
         """
         tag_id = check.resource_id(tag_id, "tag_id")
         return await bulk_call(
