@@ -25,6 +25,7 @@ import gc
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,35 @@ def _reset_peak() -> bool:
     return True
 
 
+async def _walk(members: AsyncIterator[Any]) -> dict[str, Any]:
+    """Steps 2 to 4 over an idle client's member stream: what every mode reports."""
+    gc.collect()
+    idle = status_kib("VmRSS")
+    reset = _reset_peak()
+    samples = []
+    count = 0
+    started = time.perf_counter()
+    async for _member in members:
+        count += 1
+        if count % 10_000 == 0:
+            samples.append(status_kib("VmRSS"))
+    return {
+        "count": count,
+        "idle_kib": idle,
+        "peak_kib": status_kib("VmHWM"),
+        "end_kib": status_kib("VmRSS"),
+        "samples_kib": samples,
+        "peak_reset": reset,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _report(mode: str, walked: dict[str, Any]) -> dict[str, Any]:
+    """The walk's figures, with the RSS once the client is closed and collected."""
+    gc.collect()
+    return {"mode": mode, **walked, "after_close_gc_kib": status_kib("VmRSS")}
+
+
 async def _child_mailseg(args: argparse.Namespace) -> dict[str, Any]:
     import mailseg
 
@@ -51,31 +81,8 @@ async def _child_mailseg(args: argparse.Namespace) -> dict[str, Any]:
         page = await client.segments.members(args.segment_id, limit=100)
         assert len(page) == 100
         del page
-        gc.collect()
-        idle = status_kib("VmRSS")
-        reset = _reset_peak()
-        samples = []
-        count = 0
-        started = time.perf_counter()
-        async for _member in client.segments.iterate_members(args.segment_id, page_size=100):
-            count += 1
-            if count % 10_000 == 0:
-                samples.append(status_kib("VmRSS"))
-        elapsed = time.perf_counter() - started
-        peak = status_kib("VmHWM")
-        end = status_kib("VmRSS")
-    gc.collect()
-    return {
-        "mode": "mailseg",
-        "count": count,
-        "idle_kib": idle,
-        "peak_kib": peak,
-        "end_kib": end,
-        "after_close_gc_kib": status_kib("VmRSS"),
-        "samples_kib": samples,
-        "peak_reset": reset,
-        "seconds": elapsed,
-    }
+        walked = await _walk(client.segments.iterate_members(args.segment_id, page_size=100))
+    return _report("mailseg", walked)
 
 
 async def _child_bare(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,41 +105,22 @@ async def _child_bare(args: argparse.Namespace) -> dict[str, Any]:
                 body = await response.read()
             return dict(json.loads(body))
 
+        async def members() -> AsyncIterator[Any]:
+            offset = 0
+            while True:
+                data = await page(offset)
+                items = data["result"] or []
+                for member in items:
+                    yield member
+                offset += len(items)
+                if len(items) < 100 or offset >= data["total"]:
+                    return
+
         first = await page(0)
         assert len(first["result"]) == 100
         del first
-        gc.collect()
-        idle = status_kib("VmRSS")
-        reset = _reset_peak()
-        samples = []
-        count = 0
-        offset = 0
-        started = time.perf_counter()
-        while True:
-            data = await page(offset)
-            items = data["result"] or []
-            for _member in items:
-                count += 1
-                if count % 10_000 == 0:
-                    samples.append(status_kib("VmRSS"))
-            offset += len(items)
-            if len(items) < 100 or offset >= data["total"]:
-                break
-        elapsed = time.perf_counter() - started
-        peak = status_kib("VmHWM")
-        end = status_kib("VmRSS")
-    gc.collect()
-    return {
-        "mode": "bare",
-        "count": count,
-        "idle_kib": idle,
-        "peak_kib": peak,
-        "end_kib": end,
-        "after_close_gc_kib": status_kib("VmRSS"),
-        "samples_kib": samples,
-        "peak_reset": reset,
-        "seconds": elapsed,
-    }
+        walked = await _walk(members())
+    return _report("bare", walked)
 
 
 def _child(argv: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -119,7 +119,7 @@ class Client:
         return cls._from_settings(settings, lambda key: _ENV_PREFIX + key.upper())
 
     @classmethod
-    def _from_settings(cls, settings: dict[str, Any], spelled: Any) -> Client:
+    def _from_settings(cls, settings: dict[str, Any], spelled: Callable[[str], str]) -> Client:
         provider = settings.pop("provider", None)
         if not provider:
             raise ConfigurationError(

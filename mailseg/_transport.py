@@ -228,8 +228,6 @@ class Transport:
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up with ``error``."""
         status = response.status
-        if isinstance(error, RateLimitError) and status not in _ALWAYS_RETRIED:
-            status = 429  # a provider code that means "rate limited" on another status
         retried = status in _ALWAYS_RETRIED or (status in _RETRIED_IF_REPEATABLE and repeatable)
         if not retried or attempt == attempts:
             return None

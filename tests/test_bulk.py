@@ -208,9 +208,9 @@ async def test_the_rate_limit_spaces_every_request_of_the_client(
     monkeypatch.setattr(_transport, "_sleep", fake_sleep)
     wire.default = Reply(200, {"count": 1})
     async with wire.client("engagelab", rate_limit=0.5, max_concurrency=1) as client:
-        await client.tags.add_members("t1", IDS)
-    # Three requests at 0.5 per second: the second and third each wait their
-    # turn (the fake sleep returns at once, so the slots pile up 2 s apart).
-    assert len(waits) == 2
-    assert waits[0] == pytest.approx(2.0, abs=0.5)
-    assert waits[1] == pytest.approx(4.0, abs=0.5)
+        # Two calls at once share the client's pace: four requests, three waits.
+        await asyncio.gather(client.tags.add_members("t1", IDS), client.tags.delete("t2"))
+    # At 0.5 requests per second the slots pile up 2 s apart (the fake sleep
+    # returns at once, so nothing moves the clock meanwhile).
+    assert len(wire.requests) == 4
+    assert sorted(waits) == pytest.approx([2.0, 4.0, 6.0], abs=0.5)

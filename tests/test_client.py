@@ -111,6 +111,8 @@ def test_from_env_reads_every_setting() -> None:
             "MAILSEG_BASE_URL": "http://127.0.0.1:8025",
             "MAILSEG_TIMEOUT": "2.5",
             "MAILSEG_MAX_RETRIES": "4",
+            "MAILSEG_MAX_CONCURRENCY": "3",
+            "MAILSEG_RATE_LIMIT": "12.5",
             "UNRELATED": "x",
         }
     )
@@ -118,6 +120,9 @@ def test_from_env_reads_every_setting() -> None:
     assert client.base_url == "http://127.0.0.1:8025"
     assert client._transport.max_retries == 4
     assert client._transport._timeout.total == 2.5
+    assert client._transport.max_concurrency == 3
+    assert client._transport._limiter is not None
+    assert client._transport._limiter.interval == 1 / 12.5
 
 
 def test_from_env_uses_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
