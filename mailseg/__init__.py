@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from mailseg._client import Client, connect
 from mailseg._registry import providers
+from mailseg._retry import RetryPolicy
+from mailseg._settings import Settings
 from mailseg._version import __version__
 from mailseg.conditions import all_of, any_of, campaign, field, tag
 from mailseg.errors import (
@@ -32,6 +34,7 @@ from mailseg.errors import (
     TimeoutError,
     TransportError,
     UnexpectedResponseError,
+    UnsupportedOperationError,
     ValidationError,
     WaitTimeoutError,
 )
@@ -72,15 +75,18 @@ __all__ = [
     "Progress",
     "RateLimitError",
     "Relation",
+    "RetryPolicy",
     "Segment",
     "SegmentFailedError",
     "SegmentStatus",
     "SegmentType",
     "ServerError",
+    "Settings",
     "Tag",
     "TimeoutError",
     "TransportError",
     "UnexpectedResponseError",
+    "UnsupportedOperationError",
     "ValidationError",
     "WaitTimeoutError",
     "__version__",

@@ -54,7 +54,7 @@ async def bulk_call(
         raise ValidationError("max_concurrency", "must be an integer >= 1")
 
     async def send(chunk: Sequence[str]) -> int:
-        return await transport.send(make_call(chunk), repeatable=True)
+        return await transport.send(make_call(chunk))
 
     return await run_bulk(
         ids,

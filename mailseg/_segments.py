@@ -56,12 +56,12 @@ class Segments:
         kind = check.infer_type(condition) if type is None else check.segment_type(type)
         condition = check.segment_condition(condition, kind)
         call = self._adapter.create_segment(name, kind, condition)
-        return await self._transport.send(call, repeatable=False)
+        return await self._transport.send(call)
 
     async def get(self, segment_id: str) -> Segment:
         """Read one segment, with its status, member total and progress."""
         segment_id = check.resource_id(segment_id, "segment_id")
-        return await self._transport.send(self._adapter.get_segment(segment_id), repeatable=True)
+        return await self._transport.send(self._adapter.get_segment(segment_id))
 
     async def update(
         self,
@@ -79,12 +79,12 @@ class Segments:
         kind = check.infer_type(condition) if type is None else check.segment_type(type)
         condition = check.segment_condition(condition, kind)
         call = self._adapter.update_segment(segment_id, name=name, type=kind, condition=condition)
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     async def delete(self, segment_id: str) -> None:
         """Delete a segment (its contacts stay in the list)."""
         segment_id = check.resource_id(segment_id, "segment_id")
-        await self._transport.send(self._adapter.delete_segment(segment_id), repeatable=True)
+        await self._transport.send(self._adapter.delete_segment(segment_id))
 
     async def list(
         self,
@@ -102,7 +102,7 @@ class Segments:
         kind = None if type is None else check.segment_type(type)
         offset, limit = check.page_window(offset, limit)
         call = self._adapter.list_segments(name=name, type=kind, offset=offset, limit=limit)
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     def iterate(
         self, *, name: str | None = None, type: SegmentType | None = None, page_size: int = 100
@@ -114,7 +114,7 @@ class Segments:
 
         async def fetch(offset: int, limit: int) -> Page[Segment]:
             call = self._adapter.list_segments(name=name, type=kind, offset=offset, limit=limit)
-            return await self._transport.send(call, repeatable=True)
+            return await self._transport.send(call)
 
         return walk(fetch, page_size)
 
@@ -122,7 +122,7 @@ class Segments:
         """How far the provider is in computing the segment's members."""
         segment_id = check.resource_id(segment_id, "segment_id")
         call = self._adapter.segment_progress(segment_id)
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     async def wait_until_complete(
         self,
@@ -182,7 +182,7 @@ class Segments:
         call = self._adapter.segment_members(
             segment_id, condition=condition, offset=offset, limit=limit
         )
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     def iterate_members(
         self,
@@ -200,7 +200,7 @@ class Segments:
             call = self._adapter.segment_members(
                 segment_id, condition=filter_, offset=offset, limit=limit
             )
-            return await self._transport.send(call, repeatable=True)
+            return await self._transport.send(call)
 
         return walk(fetch, page_size)
 

@@ -29,25 +29,25 @@ class Tags:
         name sent. Never retried after a 5xx or a reset: it may have taken effect.
         """
         name = check.tag_name(name)
-        return await self._transport.send(self._adapter.create_tag(name), repeatable=False)
+        return await self._transport.send(self._adapter.create_tag(name))
 
     async def update(self, tag_id: str, *, name: str) -> None:
         """Rename a tag."""
         tag_id = check.resource_id(tag_id, "tag_id")
         name = check.tag_name(name)
-        await self._transport.send(self._adapter.update_tag(tag_id, name=name), repeatable=True)
+        await self._transport.send(self._adapter.update_tag(tag_id, name=name))
 
     async def delete(self, tag_id: str) -> None:
         """Delete a tag (the contacts stay, untagged)."""
         tag_id = check.resource_id(tag_id, "tag_id")
-        await self._transport.send(self._adapter.delete_tag(tag_id), repeatable=True)
+        await self._transport.send(self._adapter.delete_tag(tag_id))
 
     async def list(self, *, name: str | None = None, offset: int = 0, limit: int = 10) -> Page[Tag]:
         """One page of tags, optionally filtered by name (fuzzy match); ``limit`` 1 to 100."""
         name = check.optional_filter(name, "name")
         offset, limit = check.page_window(offset, limit)
         call = self._adapter.list_tags(name=name, offset=offset, limit=limit)
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     def iterate(self, *, name: str | None = None, page_size: int = 100) -> AsyncIterator[Tag]:
         """Every tag, fetched ``page_size`` at a time."""
@@ -56,7 +56,7 @@ class Tags:
 
         async def fetch(offset: int, limit: int) -> Page[Tag]:
             call = self._adapter.list_tags(name=name, offset=offset, limit=limit)
-            return await self._transport.send(call, repeatable=True)
+            return await self._transport.send(call)
 
         return walk(fetch, page_size)
 
@@ -124,7 +124,7 @@ class Tags:
         tag_id = check.resource_id(tag_id, "tag_id")
         offset, limit = check.page_window(offset, limit)
         call = self._adapter.tag_members(tag_id, offset=offset, limit=limit)
-        return await self._transport.send(call, repeatable=True)
+        return await self._transport.send(call)
 
     def iterate_members(self, tag_id: str, *, page_size: int = 100) -> AsyncIterator[Member]:
         """Every contact of the tag, one page in memory at a time."""
@@ -133,6 +133,6 @@ class Tags:
 
         async def fetch(offset: int, limit: int) -> Page[Member]:
             call = self._adapter.tag_members(tag_id, offset=offset, limit=limit)
-            return await self._transport.send(call, repeatable=True)
+            return await self._transport.send(call)
 
         return walk(fetch, page_size)

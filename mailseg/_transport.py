@@ -1,17 +1,7 @@
 """The one place bytes move: session, auth header, timeouts, retries, logging.
 
-Retry policy (a request is *repeatable* when sending it twice does no harm:
-reads, deletes, updates, tag add/remove, member removal; creates are not):
-
-- 429, 503 and a failure to connect (nothing reached the provider) are
-  retried for every request, creates included;
-- 500, 502, 504, a reset or a timeout after the request was sent may have
-  taken effect, so they are retried for repeatable requests only;
-- no other status is retried, nor a TLS failure or a malformed request.
-
-Delays are exponential with full jitter, unless the provider sent
-``Retry-After``, which is honoured up to `RETRY_AFTER_CAP` seconds; past that
-the client gives up at once with `RateLimitError` rather than hang a caller.
+Which failures are retried, and after how long, is a `RetryPolicy` value
+(`mailseg._retry`); whether a request may be repeated is carried by its `Call`.
 """
 
 from __future__ import annotations
@@ -20,7 +10,6 @@ import asyncio
 import ipaddress
 import json
 import logging
-import random
 import time
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -29,6 +18,7 @@ import aiohttp
 import cattrs
 from yarl import URL
 
+from mailseg._retry import Failure, RetryPolicy
 from mailseg._version import __version__
 from mailseg.adapter import Adapter, Call, Credentials, Request, Response, parse_retry_after
 from mailseg.errors import (
@@ -45,11 +35,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("mailseg")
 
-RETRY_AFTER_CAP = 60.0
-BACKOFF_BASE = 0.5
-BACKOFF_MAX = 8.0
-_ALWAYS_RETRIED = frozenset({429, 503})
-_RETRIED_IF_REPEATABLE = frozenset({500, 502, 504})
 _JSON = "application/json; charset=utf-8"
 
 # Module-level so tests can observe the delays without waiting them out.
@@ -108,7 +93,7 @@ class Transport:
         *,
         base_url: str,
         timeout: float,
-        max_retries: int,
+        retry: RetryPolicy,
         session: aiohttp.ClientSession | None,
         max_concurrency: int = 8,
         rate_limit: float | None = None,
@@ -117,7 +102,7 @@ class Transport:
         self.max_concurrency = max_concurrency
         self._limiter = None if rate_limit is None else RateLimiter(rate_limit)
         self.base_url = base_url
-        self.max_retries = max_retries
+        self.retry = retry
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session = session
         self._owns_session = session is None
@@ -146,10 +131,10 @@ class Transport:
         if session is not None and self._owns_session:
             await session.close()
 
-    async def send(self, call: Call[T], *, repeatable: bool) -> T:
+    async def send(self, call: Call[T]) -> T:
         """Send ``call.request`` with retries and return ``call.parse`` of the answer."""
         request = call.request
-        response = await self._exchange(request, repeatable)
+        response = await self._exchange(request, call.repeatable)
         try:
             return call.parse(response)
         except (APIError, UnexpectedResponseError):
@@ -167,7 +152,8 @@ class Transport:
         else:
             data = json.dumps(request.json, ensure_ascii=False, separators=(",", ":")).encode()
             headers = self._json_headers
-        attempts = self.max_retries + 1
+        policy = self.retry
+        attempts = policy.attempts
         for attempt in range(1, attempts + 1):
             if self._limiter is not None:
                 await self._limiter.wait()
@@ -179,15 +165,11 @@ class Transport:
                     body = await raw.read()
                     response = Response(raw.status, raw.headers, body, request, self.adapter.name)
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                failure, retried = _transport_failure(exc, request)
+                failure, kind = _transport_failure(exc, request)
                 _log(request, type(exc).__name__, attempt, started)
-                if (
-                    attempt == attempts
-                    or retried == "never"
-                    or (retried == "repeatable" and not repeatable)
-                ):
+                if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
                     raise failure from exc
-                await _sleep(_backoff(attempt))
+                await _sleep(policy.backoff(attempt))
                 continue
             _log(request, response.status, attempt, started)
             error = self._error(response)
@@ -228,41 +210,28 @@ class Transport:
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up with ``error``."""
         status = response.status
-        retried = status in _ALWAYS_RETRIED or (status in _RETRIED_IF_REPEATABLE and repeatable)
-        if not retried or attempt == attempts:
+        if attempt == attempts or not self.retry.retries_status(status, repeatable=repeatable):
             return None
         retry_after = error.retry_after if isinstance(error, RateLimitError) else None
         if retry_after is None and status == 503:
             retry_after = parse_retry_after(response.headers)
-        if retry_after is not None:
-            return None if retry_after > RETRY_AFTER_CAP else retry_after
-        return _backoff(attempt)
+        return self.retry.delay(attempt, retry_after)
 
 
-def _backoff(attempt: int) -> float:
-    # Full jitter: spreads a burst of clients over the whole window.
-    return random.uniform(0.0, min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (attempt - 1)))
-
-
-def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, str]:
-    """The mailseg error for a failed exchange, and when it may be retried.
-
-    The second value is ``"always"`` (nothing reached the provider),
-    ``"repeatable"`` (the provider may have acted: repeat only what is safe
-    to repeat) or ``"never"`` (trying again cannot help: TLS, a bad URL).
-    """
+def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, Failure]:
+    """The mailseg error for a failed exchange, and what it says about the provider."""
     where = {"method": request.method, "path": request.path}
     if isinstance(exc, asyncio.TimeoutError):
-        return TimeoutError("no answer within the timeout", **where), "repeatable"
+        return TimeoutError("no answer within the timeout", **where), Failure.MAYBE_APPLIED
     described = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, aiohttp.ClientSSLError):
-        return TransportError(f"TLS failed: {described}", **where), "never"
+        return TransportError(f"TLS failed: {described}", **where), Failure.FINAL
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return TransportError(f"cannot connect: {described}", **where), "always"
+        return TransportError(f"cannot connect: {described}", **where), Failure.NOT_SENT
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, OSError)):
         # ClientOSError is an OSError: a reset after the request went out.
-        return TransportError(f"connection failed: {described}", **where), "repeatable"
-    return TransportError(f"request failed: {described}", **where), "never"
+        return TransportError(f"connection failed: {described}", **where), Failure.MAYBE_APPLIED
+    return TransportError(f"request failed: {described}", **where), Failure.FINAL
 
 
 def _log(request: Request, outcome: int | str, attempt: int, started: float) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "UnexpectedResponseError",
+    "UnsupportedOperationError",
     "ValidationError",
     "WaitTimeoutError",
 ]
@@ -41,6 +42,20 @@ class MailsegError(Exception):
 
 class ConfigurationError(MailsegError):
     """The client cannot be built: unknown provider, missing credentials, bad base URL."""
+
+
+class UnsupportedOperationError(MailsegError, NotImplementedError):
+    """The provider (or an adapter written for an older mailseg) does not offer this operation.
+
+    Attributes:
+        provider: the adapter's name.
+        operation: the adapter method that was asked for.
+    """
+
+    def __init__(self, provider: str, operation: str) -> None:
+        self.provider = provider
+        self.operation = operation
+        super().__init__(f"the {provider!r} adapter does not support {operation}")
 
 
 class ValidationError(MailsegError, ValueError):

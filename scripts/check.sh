@@ -13,6 +13,7 @@ echo "== ruff check"
 echo "== ruff format --check"
 .venv/bin/ruff format --check .
 echo "== mypy --strict"
-.venv/bin/mypy --strict mailseg adapters/sendcloud/mailseg_sendcloud adapters/engagelab/mailseg_engagelab
+.venv/bin/mypy --strict mailseg adapters/sendcloud/mailseg_sendcloud adapters/engagelab/mailseg_engagelab \
+    tests/third_party  # an adapter written as a third party would
 echo "== pytest"
 .venv/bin/python -m pytest "$@"

@@ -118,7 +118,7 @@ def test_from_env_reads_every_setting() -> None:
     )
     assert client.provider == "engagelab"
     assert client.base_url == "http://127.0.0.1:8025"
-    assert client._transport.max_retries == 4
+    assert client._transport.retry.max_retries == 4
     assert client._transport._timeout.total == 2.5
     assert client._transport.max_concurrency == 3
     assert client._transport._limiter is not None
@@ -147,7 +147,7 @@ def test_from_config_takes_the_same_keys_and_refuses_others() -> None:
         {"provider": "sendcloud", "token": "t", "timeout": 3, "max_retries": "1"}
     )
     assert client.provider == "sendcloud"
-    assert client._transport.max_retries == 1
+    assert client._transport.retry.max_retries == 1
     with pytest.raises(mailseg.ConfigurationError) as caught:
         mailseg.Client.from_config({"provider": "sendcloud", "token": "t", "api_secret": "x"})
     assert "api_secret" in str(caught.value)

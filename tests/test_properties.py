@@ -252,8 +252,8 @@ def recording_client(provider: str) -> tuple[mailseg.Client, Sent]:
     client = mailseg.connect(provider, token="t0ken")
     sent: Sent = []
 
-    async def send(call: Any, *, repeatable: bool) -> Any:
-        sent.append((call.request, repeatable))
+    async def send(call: Any) -> Any:
+        sent.append((call.request, call.repeatable))
         return 0  # a bulk chunk's count; nothing else reads it
 
     client._transport.send = send  # type: ignore[method-assign]

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import mailseg
-from mailseg import _transport
+from mailseg import _retry, _transport
 from tests.conftest import Wire
 
 SEGMENT = {
@@ -100,7 +100,7 @@ async def test_backoff_is_exponential_with_full_jitter(
         ceilings.append(high)
         return high / 2
 
-    monkeypatch.setattr(_transport.random, "uniform", uniform)
+    monkeypatch.setattr(_retry.random, "uniform", uniform)
     for _ in range(4):
         wire.reply(503, b"")
     wire.reply(200, SEGMENT)

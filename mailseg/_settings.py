@@ -1,0 +1,206 @@
+"""The client's options, defined once: `Settings`.
+
+``connect``, ``Client.from_env``, ``Client.from_config`` (and the command line
+and the sync client above them) all build a `Settings`; each field's metadata
+says what it means and whether it has an environment variable, so that the
+documentation and the readers of strings come from the same place.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ENV_PREFIX", "Settings"]
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+
+from mailseg._registry import providers
+from mailseg._retry import RetryPolicy
+from mailseg.adapter import Adapter
+from mailseg.errors import ConfigurationError
+
+ENV_PREFIX = "MAILSEG_"
+_SECRETS = ("api_user", "api_key", "token")
+
+
+def _check(test: Callable[[Any], bool], message: str) -> Callable[[Any, Any, Any], None]:
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not test(value):
+            raise ConfigurationError(f"{attribute.name} {message}")
+
+    return validate
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _option(
+    default: Any,
+    doc: str,
+    *,
+    parse: Callable[[str], Any] | None = None,
+    env: bool = True,
+    config: bool = True,
+    check: Callable[[Any, Any, Any], None] | None = None,
+) -> Any:
+    return attrs.field(
+        default=default,
+        kw_only=True,
+        validator=check,
+        metadata={"doc": doc, "parse": parse, "env": env, "config": config},
+    )
+
+
+_optional_str = _check(lambda v: v is None or isinstance(v, str), "must be a string")
+
+
+@attrs.frozen(repr=False)
+class Settings:
+    """Everything a `Client` is built from. Its ``repr`` never shows a credential.
+
+    Build one with keywords (``Settings("sendcloud", api_key=...)``), from the
+    environment (`from_env`) or from a mapping (`from_config`); `describe`
+    lists the options with their meaning.
+    """
+
+    provider: str | Adapter | type[Adapter] = attrs.field(
+        metadata={
+            "doc": "`sendcloud`, `engagelab`, or an `Adapter` class/instance",
+            "parse": None,
+            "env": True,
+            "config": True,
+        }
+    )
+    api_user: str | None = _option(None, "the account's API user", check=_optional_str)
+    api_key: str | None = _option(None, "the account's API key", check=_optional_str)
+    token: str | None = _option(None, "a ready token instead of user and key", check=_optional_str)
+    base_url: str | None = _option(
+        None,
+        "https, unless the host is loopback (127.0.0.0/8, ::1, localhost)",
+        check=_optional_str,
+    )
+    timeout: float = _option(
+        30.0,
+        "seconds for one whole request (default 30)",
+        parse=float,
+        check=_check(lambda v: _is_number(v) and v > 0, "must be a number of seconds > 0"),
+    )
+    max_retries: int | None = _option(
+        None,
+        "retries after the first attempt (default 2: at most 3 attempts); "
+        "overrides `retry.max_retries`",
+        parse=int,
+        check=_check(lambda v: v is None or (_is_int(v) and v >= 0), "must be an integer >= 0"),
+    )
+    retry: RetryPolicy = _option(
+        RetryPolicy(),
+        "a `RetryPolicy`: what is retried, backoff, `Retry-After` cap",
+        env=False,
+        check=_check(lambda v: isinstance(v, RetryPolicy), "must be a mailseg.RetryPolicy"),
+    )
+    max_concurrency: int = _option(
+        8,
+        "requests one bulk call keeps in flight (default 8)",
+        parse=int,
+        check=_check(lambda v: _is_int(v) and v >= 1, "must be an integer >= 1"),
+    )
+    rate_limit: float | None = _option(
+        None,
+        "requests per second for the whole client, retries included (default none)",
+        parse=float,
+        check=_check(
+            lambda v: v is None or (_is_number(v) and v > 0),
+            "must be a number of requests per second > 0",
+        ),
+    )
+    session: aiohttp.ClientSession | None = _option(
+        None,
+        "an `aiohttp.ClientSession` to use; the client never closes it",
+        env=False,
+        config=False,
+        check=_check(
+            lambda v: v is None or isinstance(v, aiohttp.ClientSession),
+            "must be an aiohttp.ClientSession",
+        ),
+    )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """`retry`, with `max_retries` applied when it was given."""
+        if self.max_retries is None:
+            return self.retry
+        return attrs.evolve(self.retry, max_retries=self.max_retries)
+
+    def __repr__(self) -> str:
+        shown = []
+        for field in attrs.fields(Settings):
+            value = getattr(self, field.name)
+            if field.name in _SECRETS:
+                if value:
+                    shown.append(f"{field.name}=<set>")
+            elif value != field.default:
+                shown.append(f"{field.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @staticmethod
+    def describe() -> list[tuple[str, str | None, str]]:
+        """Each option's name, environment variable (or None) and meaning."""
+        return [
+            (f.name, env_name(f.name) if f.metadata["env"] else None, f.metadata["doc"])
+            for f in attrs.fields(Settings)
+        ]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Settings from a mapping of the option names (strings are read for the numbers).
+
+        Unknown keys are refused, so that a misspelt setting is not silently ignored.
+        """
+        known = [field.name for field in attrs.fields(cls) if field.metadata["config"]]
+        unknown = sorted(set(config) - set(known))
+        if unknown:
+            raise ConfigurationError(
+                f"unknown configuration keys {unknown}; expected some of {known}"
+            )
+        return cls._read(dict(config), lambda name: name)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from the ``MAILSEG_*`` variables of ``environ`` (empty ones are unset)."""
+        values = {
+            field.name: environ[env_name(field.name)]
+            for field in attrs.fields(cls)
+            if field.metadata["env"] and environ.get(env_name(field.name))
+        }
+        return cls._read(values, env_name)
+
+    @classmethod
+    def _read(cls, values: dict[str, Any], spelled: Callable[[str], str]) -> Settings:
+        provider = values.pop("provider", None)
+        if not provider:
+            raise ConfigurationError(
+                f"{spelled('provider')} is required (installed: {', '.join(providers())})"
+            )
+        for field in attrs.fields(cls):
+            parse = field.metadata["parse"]
+            raw = values.get(field.name)
+            if parse is not None and isinstance(raw, str):
+                try:
+                    values[field.name] = parse(raw)
+                except ValueError:
+                    raise ConfigurationError(
+                        f"{spelled(field.name)} must be a number, got {raw!r}"
+                    ) from None
+        return cls(provider, **values)
+
+
+def env_name(option: str) -> str:
+    """The environment variable of an option: ``MAILSEG_`` and its name in capitals."""
+    return ENV_PREFIX + option.upper()
