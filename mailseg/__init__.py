@@ -12,6 +12,9 @@ Providers are adapters installed beside the core (``pip install 'mailseg[all]'``
 
 from __future__ import annotations
 
+from typing import Any
+
+from mailseg import errors as _errors
 from mailseg._client import Client, connect
 from mailseg._registry import providers
 from mailseg._version import __version__
@@ -27,9 +30,9 @@ from mailseg.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTimeoutError,
     SegmentFailedError,
     ServerError,
-    TimeoutError,
     TransportError,
     UnexpectedResponseError,
     ValidationError,
@@ -72,13 +75,13 @@ __all__ = [
     "Progress",
     "RateLimitError",
     "Relation",
+    "RequestTimeoutError",
     "Segment",
     "SegmentFailedError",
     "SegmentStatus",
     "SegmentType",
     "ServerError",
     "Tag",
-    "TimeoutError",
     "TransportError",
     "UnexpectedResponseError",
     "ValidationError",
@@ -92,3 +95,8 @@ __all__ = [
     "providers",
     "tag",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Deprecated names (mailseg.TimeoutError): the value, with a DeprecationWarning.
+    return _errors._renamed(__name__, name)

@@ -36,7 +36,7 @@ from mailseg.errors import (
     ConfigurationError,
     MailsegError,
     RateLimitError,
-    TimeoutError,
+    RequestTimeoutError,
     TransportError,
     UnexpectedResponseError,
 )
@@ -253,7 +253,7 @@ def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportE
     """
     where = {"method": request.method, "path": request.path}
     if isinstance(exc, asyncio.TimeoutError):
-        return TimeoutError("no answer within the timeout", **where), "repeatable"
+        return RequestTimeoutError("no answer within the timeout", **where), "repeatable"
     described = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, aiohttp.ClientSSLError):
         return TransportError(f"TLS failed: {described}", **where), "never"
