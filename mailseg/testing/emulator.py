@@ -24,7 +24,7 @@ from mailseg.testing.faults import Faults
 from mailseg.testing.ids import IdFactory
 from mailseg.testing.recording import RecordedRequest
 from mailseg.testing.sendcloud import SendCloudDialect
-from mailseg.testing.store import Segment, Store, Tag
+from mailseg.testing.store import Store, StoredSegment, StoredTag
 
 if TYPE_CHECKING:
     from mailseg import Client
@@ -219,17 +219,17 @@ class Emulator:
         return self._store.contacts[self._store.index[contact_id]]
 
     @property
-    def tags(self) -> Mapping[str, Tag]:
+    def tags(self) -> Mapping[str, StoredTag]:
         """Tags by id, oldest first (read-only view of live objects)."""
         return types.MappingProxyType(self._store.tags)
 
-    def tag_named(self, name: str) -> Tag | None:
+    def tag_named(self, name: str) -> StoredTag | None:
         """The tag with this name, if any."""
         tag_id = self._store.tag_ids_by_name.get(name)
         return None if tag_id is None else self._store.tags[tag_id]
 
     @property
-    def segments(self) -> Mapping[str, Segment]:
+    def segments(self) -> Mapping[str, StoredSegment]:
         """Segments by id, oldest first (read-only view of live objects)."""
         return types.MappingProxyType(self._store.segments)
 
