@@ -27,6 +27,15 @@ SNIPPETS = {
         window: tuple[str, ...] = page[:2]
         wrong: str = page[:2]
     """,
+    "emulator_provider": """
+        import mailseg
+        from mailseg.testing import Emulator
+
+        for name in mailseg.providers():
+            Emulator(name)
+        Emulator("engagelab", contacts=10)
+        Emulator(42)
+    """,
 }
 
 
@@ -59,4 +68,12 @@ def test_a_page_index_is_an_item_and_a_slice_is_a_tuple(mypy_says: dict[str, lis
         '5: note: Revealed type is "tuple[str, ...]"',
         '8: error: Incompatible types in assignment (expression has type "tuple[str, ...]",'
         ' variable has type "str")  [assignment]',
+    ]
+
+
+def test_the_emulator_takes_the_names_providers_returns(mypy_says: dict[str, list[str]]) -> None:
+    # Only the int is refused: a list[str] from mailseg.providers() type-checks.
+    assert mypy_says["emulator_provider"] == [
+        '7: error: Argument 1 to "Emulator" has incompatible type "int"; expected "str"'
+        "  [arg-type]",
     ]
