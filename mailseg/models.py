@@ -164,6 +164,12 @@ class Segment:
     that id and the name, type and condition that were sent, with status,
     counts and times None. ``segments.get`` or ``wait_until_complete`` fill
     them in.
+
+    A fresh segment's ``status`` therefore depends on the provider: None on
+    SendCloud, and on EngageLab whatever its create answer says (``UPDATING``,
+    or already ``COMPLETED`` as in its documented example). None means "not
+    reported", never a guess: mailseg does not invent a status the provider
+    did not send. From the first ``get`` on, both providers report it alike.
     """
 
     id: str
