@@ -8,3 +8,8 @@ was met.
 ``bench/emulator_speed.py`` is the emulator's own benchmark and is not part of
 this command.
 """
+
+from pathlib import Path
+
+#: The checkout the benchmarks run from: children start here, the report names its commit.
+ROOT = Path(__file__).resolve().parent.parent

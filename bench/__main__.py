@@ -20,8 +20,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import report
-from bench._util import ROOT, Result, loadavg, machine
+from bench import ROOT, report
+from bench._machine import loadavg, machine
+from bench._results import Result
 
 BENCHMARKS = ("overhead", "bulk", "memory", "parsing")
 

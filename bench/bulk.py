@@ -27,7 +27,9 @@ from typing import Any
 import aiohttp
 
 import mailseg
-from bench._util import Result, Server, Target, median, s, server_process
+from bench._figures import median, s
+from bench._processes import Server, server_process
+from bench._results import Result, Target
 
 LATENCY = 0.02
 CONCURRENCY = 16

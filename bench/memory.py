@@ -29,7 +29,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bench._util import Result, Target, mib, run_child, server_process, status_kib
+from bench._figures import mib
+from bench._processes import run_child, server_process
+from bench._procfs import status_kib
+from bench._results import Result, Target
 
 TARGET_GROWTH_MIB = 20.0
 

@@ -30,10 +30,12 @@ import aiohttp
 from yarl import URL
 
 import mailseg
+from bench._figures import median, quantile, us
 from bench._handwritten import segment_answer
 from bench._models import EngageLabSegmentAnswer
+from bench._processes import Server, server_process
+from bench._results import Result, Target
 from bench._server import SEGMENT_BODY, SEGMENT_ID
-from bench._util import Result, Server, Target, median, quantile, server_process, us
 from mailseg.adapter import Response
 from mailseg_engagelab import EngageLabAdapter
 

@@ -37,8 +37,9 @@ import attrs
 from pydantic import TypeAdapter
 
 import mailseg
+from bench._figures import median
 from bench._models import EngageLabMember, EngageLabPage, SendCloudMember, SendCloudPage
-from bench._util import Result, median
+from bench._results import Result
 
 if TYPE_CHECKING:
     from mailseg.testing import Provider

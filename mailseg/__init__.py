@@ -12,6 +12,9 @@ Providers are adapters installed beside the core (``pip install 'mailseg[all]'``
 
 from __future__ import annotations
 
+from typing import Any
+
+from mailseg import errors as _errors
 from mailseg._client import Client, connect
 from mailseg._registry import providers
 from mailseg._retry import RetryPolicy
@@ -29,9 +32,9 @@ from mailseg.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RequestTimeoutError,
     SegmentFailedError,
     ServerError,
-    TimeoutError,
     TransportError,
     UnexpectedResponseError,
     UnsupportedOperationError,
@@ -75,6 +78,7 @@ __all__ = [
     "Progress",
     "RateLimitError",
     "Relation",
+    "RequestTimeoutError",
     "RetryPolicy",
     "Segment",
     "SegmentFailedError",
@@ -83,7 +87,6 @@ __all__ = [
     "ServerError",
     "Settings",
     "Tag",
-    "TimeoutError",
     "TransportError",
     "UnexpectedResponseError",
     "UnsupportedOperationError",
@@ -98,3 +101,8 @@ __all__ = [
     "providers",
     "tag",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Deprecated names (mailseg.TimeoutError): the value, with a DeprecationWarning.
+    return _errors._renamed(__name__, name)

@@ -26,7 +26,7 @@ from mailseg.errors import (
     ConfigurationError,
     MailsegError,
     RateLimitError,
-    TimeoutError,
+    RequestTimeoutError,
     TransportError,
     UnexpectedResponseError,
 )
@@ -222,7 +222,7 @@ def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportE
     """The mailseg error for a failed exchange, and what it says about the provider."""
     where = {"method": request.method, "path": request.path}
     if isinstance(exc, asyncio.TimeoutError):
-        return TimeoutError("no answer within the timeout", **where), Failure.MAYBE_APPLIED
+        return RequestTimeoutError("no answer within the timeout", **where), Failure.MAYBE_APPLIED
     described = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, aiohttp.ClientSSLError):
         return TransportError(f"TLS failed: {described}", **where), Failure.FINAL

@@ -19,9 +19,9 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestTimeoutError",
     "SegmentFailedError",
     "ServerError",
-    "TimeoutError",
     "TransportError",
     "UnexpectedResponseError",
     "UnsupportedOperationError",
@@ -30,7 +30,8 @@ __all__ = [
 ]
 
 import builtins
-from typing import TYPE_CHECKING
+import warnings
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from mailseg.models import BulkResult, Segment
@@ -163,8 +164,15 @@ class TransportError(MailsegError):
         super().__init__(f"{message}{request}")
 
 
-class TimeoutError(TransportError):
-    """No complete answer came within the client's ``timeout``."""
+class RequestTimeoutError(TransportError, builtins.TimeoutError):
+    """No complete answer came within the client's ``timeout``.
+
+    Also a builtin `TimeoutError`, as `WaitTimeoutError` is, so ``except
+    TimeoutError`` catches both kinds of timeout. Not an HTTP 408: an answer with
+    that status is an `APIError`. Formerly ``mailseg.TimeoutError``, a name that
+    shadowed the builtin without being one; that name still works, with a
+    `DeprecationWarning`.
+    """
 
 
 class UnexpectedResponseError(MailsegError):
@@ -238,3 +246,27 @@ class BulkError(MailsegError):
             f"{failed} of {result.chunks} chunks failed "
             f"({len(result.failed_ids)} of {result.requested} ids); first error: {first}"
         )
+
+
+# Renamed names keep working, with a DeprecationWarning, until the next major version.
+# Each maps to its new name and why it changed.
+_RENAMED: Final = {
+    "TimeoutError": ("RequestTimeoutError", "it shadows the builtin TimeoutError"),
+}
+
+
+def _renamed(module: str, name: str) -> Any:
+    """The value behind a renamed ``module.name``, warning the code that reached for it."""
+    if name not in _RENAMED:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    new, reason = _RENAMED[name]
+    warnings.warn(
+        f"{module}.{name} is deprecated ({reason}): use {module}.{new}",
+        DeprecationWarning,
+        stacklevel=3,  # past this function and the module __getattr__, to the caller
+    )
+    return globals()[new]
+
+
+def __getattr__(name: str) -> Any:
+    return _renamed(__name__, name)

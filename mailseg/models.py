@@ -26,7 +26,7 @@ __all__ = [
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, SupportsIndex, TypeVar, overload
 
 import attrs
 
@@ -164,6 +164,12 @@ class Segment:
     that id and the name, type and condition that were sent, with status,
     counts and times None. ``segments.get`` or ``wait_until_complete`` fill
     them in.
+
+    A fresh segment's ``status`` therefore depends on the provider: None on
+    SendCloud, and on EngageLab whatever its create answer says (``UPDATING``,
+    or already ``COMPLETED`` as in its documented example). None means "not
+    reported", never a guess: mailseg does not invent a status the provider
+    did not send. From the first ``get`` on, both providers report it alike.
     """
 
     id: str
@@ -210,7 +216,7 @@ class Member:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a listing: iterable and sized over its items.
+    """One page of a listing: iterable, sized and indexable over its items.
 
     Attributes:
         items: the items of this page.
@@ -229,7 +235,16 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, index: int) -> T:
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> T | tuple[T, ...]:
+        """One item, or a slice of the items as a tuple (``page[1:3]``).
+
+        A slice is plain items, not a `Page`: ``total``, ``offset`` and ``limit``
+        describe the window the provider was asked for, which a slice is not.
+        """
         return self.items[index]
 
 

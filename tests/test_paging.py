@@ -52,3 +52,18 @@ async def test_a_short_page_ends_the_walk_whatever_total_says(
         tags = [t async for t in client.tags.iterate(page_size=50)]
     assert tags == [mailseg.Tag(id="t1", name="a")]
     assert len(wire.requests) == 1
+
+
+async def test_a_page_indexes_like_its_items_and_slices_to_a_tuple(wire: Wire) -> None:
+    wire.reply(200, members_page(0, 4, 9))
+    async with wire.client("engagelab") as client:
+        page = await client.segments.members("s1", limit=4)
+    assert page[0].id == "m0"
+    assert page[-1].id == "m3"
+    # A slice is items, not a Page: total/offset/limit describe the request.
+    assert [m.id for m in page[1:3]] == ["m1", "m2"]
+    assert isinstance(page[1:3], tuple)
+    assert page[::2] == (page[0], page[2])
+    assert page[10:] == ()
+    with pytest.raises(IndexError):
+        page[4]

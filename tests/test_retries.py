@@ -178,22 +178,38 @@ async def test_a_refused_connection_is_retried_even_for_a_create(sleeps: list[fl
     async with client:
         with pytest.raises(mailseg.TransportError) as caught:
             await client.segments.create("n", condition())
-    assert not isinstance(caught.value, mailseg.TimeoutError)
+    assert not isinstance(caught.value, mailseg.RequestTimeoutError)
     assert len(sleeps) == 2
 
 
 async def test_a_timeout_is_a_mailseg_timeout_error(wire: Wire, sleeps: list[float]) -> None:
     wire.slow(2.0, 200, SEGMENT)
     async with wire.client("engagelab", max_retries=0, timeout=0.2) as client:
-        with pytest.raises(mailseg.TimeoutError) as caught:
+        with pytest.raises(mailseg.RequestTimeoutError) as caught:
             await client.segments.get("s1")
     assert caught.value.path == "/v1/marketing/lists/segments/s1"
+
+
+async def test_a_request_timeout_is_also_a_builtin_timeout_error(
+    wire: Wire, sleeps: list[float]
+) -> None:
+    # Like WaitTimeoutError: `except TimeoutError` catches both kinds of timeout.
+    wire.slow(2.0, 200, SEGMENT)
+    async with wire.client("engagelab", max_retries=0, timeout=0.2) as client:
+        with pytest.raises(TimeoutError) as caught:
+            await client.segments.get("s1")
+    assert isinstance(caught.value, mailseg.RequestTimeoutError)
+    assert isinstance(caught.value, mailseg.TransportError)
+    assert issubclass(mailseg.WaitTimeoutError, TimeoutError)
+    assert str(caught.value) == (
+        "no answer within the timeout on GET /v1/marketing/lists/segments/s1"
+    )
 
 
 async def test_a_timeout_is_not_retried_for_a_create(wire: Wire, sleeps: list[float]) -> None:
     wire.slow(2.0, 201, CREATED)
     wire.reply(201, CREATED)
     async with wire.client("sendcloud", max_retries=2, timeout=0.2) as client:
-        with pytest.raises(mailseg.TimeoutError):
+        with pytest.raises(mailseg.RequestTimeoutError):
             await client.segments.create("n", condition())
     assert sleeps == []

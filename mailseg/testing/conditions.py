@@ -40,7 +40,7 @@ Predicate = Callable[[Contact], bool]
 
 
 @attrs.frozen
-class ConditionItem:
+class StoredConditionItem:
     """One filter: ``field_name op value``; ``campaign_id`` only for field ``campaign``."""
 
     field_name: str
@@ -50,11 +50,11 @@ class ConditionItem:
 
 
 @attrs.frozen
-class Condition:
+class StoredCondition:
     """Items joined by one relation: all ``and`` or all ``or``, as the providers require."""
 
     relation: Relation
-    items: tuple[ConditionItem, ...]
+    items: tuple[StoredConditionItem, ...]
 
 
 _COMPARE: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
@@ -167,7 +167,7 @@ def _campaign_predicate(campaign_id: int, wanted: str) -> Predicate:
 
 
 def item_predicate(
-    item: ConditionItem, field_keys: Mapping[str, Sequence[str]], tag_names: Mapping[str, str]
+    item: StoredConditionItem, field_keys: Mapping[str, Sequence[str]], tag_names: Mapping[str, str]
 ) -> Predicate:
     """The test one item applies to a contact (the item is assumed valid)."""
     folded = item.field_name.lower()
@@ -181,7 +181,7 @@ def item_predicate(
 
 
 def select(
-    condition: Condition,
+    condition: StoredCondition,
     contacts: Sequence[Contact],
     candidates: Iterable[int],
     field_keys: Mapping[str, Sequence[str]],

@@ -24,7 +24,7 @@ from mailseg.testing.faults import Faults
 from mailseg.testing.ids import IdFactory
 from mailseg.testing.recording import RecordedRequest
 from mailseg.testing.sendcloud import SendCloudDialect
-from mailseg.testing.store import Segment, Store, Tag
+from mailseg.testing.store import Store, StoredSegment, StoredTag
 
 if TYPE_CHECKING:
     from mailseg import Client
@@ -62,7 +62,8 @@ class Emulator:
     from the command line.
 
     Args:
-        provider: "sendcloud" or "engagelab": the dialect spoken.
+        provider: "sendcloud" or "engagelab": the dialect spoken. Any ``str`` type-checks
+            (a name from ``mailseg.providers()``, a setting); another name is a ValueError.
         contacts: how many contacts to generate from ``seed``; or contact mappings; or the
             path of a ``.csv`` / ``.jsonl`` file of them (see
             :func:`mailseg.testing.contacts.load_contacts` for the keys).
@@ -82,7 +83,7 @@ class Emulator:
 
     def __init__(
         self,
-        provider: Provider,
+        provider: str,
         contacts: ContactsSource = 1000,
         seed: int = 7,
         *,
@@ -97,9 +98,17 @@ class Emulator:
         list_id: int = DEFAULT_LIST_ID,
         max_recorded: int | None = 1000,
     ) -> None:
+        # A plain str, so the names mailseg.providers() returns type-check; a name the
+        # emulator does not speak (a third-party adapter's) is refused here instead.
+        if not isinstance(provider, str):
+            raise TypeError(f"provider must be a str, not {type(provider).__name__}")
         if provider not in _DIALECTS:
-            raise ValueError(f"provider must be one of {sorted(_DIALECTS)}, not {provider!r}")
-        self.provider: Provider = provider
+            raise ValueError(
+                f"provider must be one of {sorted(_DIALECTS)} (the providers the emulator "
+                f"speaks), not {provider!r}"
+            )
+        #: "sendcloud" or "engagelab".
+        self.provider: Provider = cast("Provider", provider)
         self.seed = seed
         self.host = host
         self._port = port
@@ -219,17 +228,17 @@ class Emulator:
         return self._store.contacts[self._store.index[contact_id]]
 
     @property
-    def tags(self) -> Mapping[str, Tag]:
+    def tags(self) -> Mapping[str, StoredTag]:
         """Tags by id, oldest first (read-only view of live objects)."""
         return types.MappingProxyType(self._store.tags)
 
-    def tag_named(self, name: str) -> Tag | None:
+    def tag_named(self, name: str) -> StoredTag | None:
         """The tag with this name, if any."""
         tag_id = self._store.tag_ids_by_name.get(name)
         return None if tag_id is None else self._store.tags[tag_id]
 
     @property
-    def segments(self) -> Mapping[str, Segment]:
+    def segments(self) -> Mapping[str, StoredSegment]:
         """Segments by id, oldest first (read-only view of live objects)."""
         return types.MappingProxyType(self._store.segments)
 

@@ -16,7 +16,7 @@ from mailseg.testing.clock import provider_time
 from mailseg.testing.contacts import Contact
 from mailseg.testing.dialect import JSON, Dialect, Reply
 from mailseg.testing.errors import ApiError, ErrorKind
-from mailseg.testing.store import Progress, Segment, Tag
+from mailseg.testing.store import Progress, StoredSegment, StoredTag
 
 #: kind -> (HTTP status, EngageLab code). The pages show 30000, 30035, 30036 and 32603; the
 #: pages show 32603 with HTTP 401, but a duplicate name is no authentication failure: 400.
@@ -75,7 +75,7 @@ class EngageLabDialect(Dialect):
             "percent": progress.percent,
         }
 
-    def _segment(self, segment: Segment, progress: Progress) -> dict[str, Any]:
+    def _segment(self, segment: StoredSegment, progress: Progress) -> dict[str, Any]:
         return {
             "segment_id": segment.id,
             "user_id": self.user_id,
@@ -117,7 +117,7 @@ class EngageLabDialect(Dialect):
             "tag_names": self.tag_names_of(contact),
         }
 
-    def _tag(self, tag: Tag) -> dict[str, Any]:
+    def _tag(self, tag: StoredTag) -> dict[str, Any]:
         return {
             "tag_id": tag.id,
             "tag_name": tag.name,
@@ -127,19 +127,19 @@ class EngageLabDialect(Dialect):
 
     # -- answers ------------------------------------------------------------------------------
 
-    def segment_created(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_created(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(200, {"result": self._segment(segment, progress)})
 
     def segment_deleted(self) -> Reply:
         return Reply(200, {"count": 1})
 
-    def segment_updated(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_updated(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(200, {"result": self._segment(segment, progress)})
 
-    def segment_detail(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_detail(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(200, {"result": self._segment(segment, progress)})
 
-    def segment_list(self, page: Sequence[tuple[Segment, Progress]], total: int) -> Reply:
+    def segment_list(self, page: Sequence[tuple[StoredSegment, Progress]], total: int) -> Reply:
         items = [self._segment(s, p) for s, p in page]
         return Reply(200, {"result": items, "total": total, "count": len(items)})
 
@@ -153,16 +153,16 @@ class EngageLabDialect(Dialect):
     def segment_members_removed(self, count: int) -> Reply:
         return Reply(200, {"count": count})
 
-    def tag_created(self, tag: Tag) -> Reply:
+    def tag_created(self, tag: StoredTag) -> Reply:
         return Reply(200, {"result": self._tag(tag)})
 
     def tag_deleted(self) -> Reply:
         return Reply(200, {"count": 1})
 
-    def tag_updated(self, tag: Tag) -> Reply:
+    def tag_updated(self, tag: StoredTag) -> Reply:
         return Reply(200, {"count": 1})
 
-    def tag_list(self, page: Sequence[Tag], total: int) -> Reply:
+    def tag_list(self, page: Sequence[StoredTag], total: int) -> Reply:
         items = [{**self._tag(t), "count": t.member_count} for t in page]
         return Reply(200, {"result": items, "count": len(items), "total": total})
 

@@ -21,8 +21,8 @@ from mailseg.testing.conditions import (
     OPS,
     ORDERING_OPS,
     RELATIONS,
-    Condition,
-    ConditionItem,
+    StoredCondition,
+    StoredConditionItem,
 )
 from mailseg.testing.errors import invalid
 from mailseg.testing.naming import Naming
@@ -59,7 +59,7 @@ class SegmentSpec:
 
     name: str | None
     type: int
-    condition: Condition
+    condition: StoredCondition
 
 
 class Reader:
@@ -143,7 +143,7 @@ class Reader:
         condition = self.condition(obj.get("condition"), store, by_campaign=type_ == 1)
         return SegmentSpec(name, type_, condition)
 
-    def condition(self, raw: object, store: Store, *, by_campaign: bool) -> Condition:
+    def condition(self, raw: object, store: Store, *, by_campaign: bool) -> StoredCondition:
         """A valid condition for a segment of type 1 (``by_campaign``) or 0."""
         if raw is None:
             raise invalid("condition", "[{key}] is required")
@@ -157,9 +157,9 @@ class Reader:
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
             raise invalid("items", f"[{{key}}] must hold 1 to {MAX_ITEMS} conditions")
         parsed = tuple(self._item(item, store, by_campaign=by_campaign) for item in items)
-        return Condition(relation, parsed)
+        return StoredCondition(relation, parsed)
 
-    def _item(self, raw: object, store: Store, *, by_campaign: bool) -> ConditionItem:
+    def _item(self, raw: object, store: Store, *, by_campaign: bool) -> StoredConditionItem:
         if not isinstance(raw, dict):
             raise invalid("items", "every one of [{key}] must be an object")
         self.check_keys(raw, ("field_name", "op", "value", "campaign_id"))
@@ -188,16 +188,16 @@ class Reader:
                     "campaign_id",
                     f"campaign [{campaign_id}] does not exist or has not been sent",
                 )
-            return ConditionItem("campaign", op, value, campaign_id)
+            return StoredConditionItem("campaign", op, value, campaign_id)
         if folded == "campaign":
             raise invalid("field_name", "[{key}] campaign needs type 1 (by campaign)")
         if not store.knows_field(field):
             raise invalid("field_name", f"[{field}] is not defined, please define it first")
         if folded == "tag" and op in ORDERING_OPS:
             raise invalid("op", "[{key}] must be ==, !=, contain or does not contain for tag")
-        return ConditionItem(field, op, value, None)
+        return StoredConditionItem(field, op, value, None)
 
-    def members_filter(self, body: object, store: Store) -> Condition | None:
+    def members_filter(self, body: object, store: Store) -> StoredCondition | None:
         """The optional ``{"condition": ...}`` of a members page, by field (never campaign)."""
         obj = self.object_body(body, required=False)
         self.check_keys(obj, ("condition",))

@@ -63,7 +63,7 @@ async def _serve(provider: str, request: pytest.FixtureRequest) -> AsyncIterator
 
     kwargs = _marker_kwargs(request)
     kwargs.pop("provider", None)
-    async with Emulator(provider, **kwargs) as emulator:  # type: ignore[arg-type]
+    async with Emulator(provider, **kwargs) as emulator:
         yield emulator
 
 

@@ -17,7 +17,7 @@ from mailseg.testing.clock import provider_time
 from mailseg.testing.contacts import Contact
 from mailseg.testing.dialect import JSON, Dialect, Reply
 from mailseg.testing.errors import ApiError, ErrorKind
-from mailseg.testing.store import Progress, Segment, Tag
+from mailseg.testing.store import Progress, StoredSegment, StoredTag
 
 _STATUS = {
     ErrorKind.UNAUTHORIZED: 401,
@@ -65,7 +65,7 @@ class SendCloudDialect(Dialect):
             "percent": progress.percent,
         }
 
-    def _segment(self, segment: Segment, progress: Progress) -> dict[str, Any]:
+    def _segment(self, segment: StoredSegment, progress: Progress) -> dict[str, Any]:
         return {
             "segmentId": segment.id,
             "userId": self.user_id,
@@ -113,7 +113,7 @@ class SendCloudDialect(Dialect):
             "unsubscribeTimeFmt": unsubscribed,
         }
 
-    def _tag(self, tag: Tag) -> dict[str, Any]:
+    def _tag(self, tag: StoredTag) -> dict[str, Any]:
         return {
             "tagId": tag.id,
             "tagName": tag.name,
@@ -124,19 +124,19 @@ class SendCloudDialect(Dialect):
 
     # -- answers ------------------------------------------------------------------------------
 
-    def segment_created(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_created(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(201, {"segmentId": segment.id})
 
     def segment_deleted(self) -> Reply:
         return Reply(204)
 
-    def segment_updated(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_updated(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(200, self._segment(segment, progress))
 
-    def segment_detail(self, segment: Segment, progress: Progress) -> Reply:
+    def segment_detail(self, segment: StoredSegment, progress: Progress) -> Reply:
         return Reply(200, self._segment(segment, progress))
 
-    def segment_list(self, page: Sequence[tuple[Segment, Progress]], total: int) -> Reply:
+    def segment_list(self, page: Sequence[tuple[StoredSegment, Progress]], total: int) -> Reply:
         return Reply(200, {"list": [self._segment(s, p) for s, p in page], "total": total})
 
     def segment_progress(self, progress: Progress) -> Reply:
@@ -148,17 +148,17 @@ class SendCloudDialect(Dialect):
     def segment_members_removed(self, count: int) -> Reply:
         return Reply(200, {"successCount": count})
 
-    def tag_created(self, tag: Tag) -> Reply:
+    def tag_created(self, tag: StoredTag) -> Reply:
         return Reply(201, {"id": tag.id})
 
     def tag_deleted(self) -> Reply:
         return Reply(204)
 
-    def tag_updated(self, tag: Tag) -> Reply:
+    def tag_updated(self, tag: StoredTag) -> Reply:
         # Undocumented body; an empty object is the least a client must cope with.
         return Reply(200, {})
 
-    def tag_list(self, page: Sequence[Tag], total: int) -> Reply:
+    def tag_list(self, page: Sequence[StoredTag], total: int) -> Reply:
         return Reply(200, {"list": [self._tag(t) for t in page], "total": total})
 
     def tag_applied(self, count: int) -> Reply:

@@ -16,7 +16,7 @@ from typing import Final, Literal
 import attrs
 
 from mailseg.testing import clock
-from mailseg.testing.conditions import Condition, select
+from mailseg.testing.conditions import StoredCondition, select
 from mailseg.testing.contacts import STANDARD_ATTRIBUTES, Contact, SeedContact
 from mailseg.testing.errors import ApiError, ErrorKind, not_found
 from mailseg.testing.ids import IdFactory
@@ -33,7 +33,7 @@ _FILTER_CACHE_SIZE: Final = 16
 
 
 @attrs.define(eq=False)
-class Tag:
+class StoredTag:
     """A tag of the account.
 
     Attributes:
@@ -66,7 +66,7 @@ class Progress:
 
 
 @attrs.define(eq=False)
-class Segment:
+class StoredSegment:
     """A segment: a named condition and the contacts it selected when last evaluated.
 
     Membership is a snapshot, as on the providers: it is computed when the segment is created
@@ -82,7 +82,7 @@ class Segment:
     id: str
     name: str
     type: int
-    condition: Condition
+    condition: StoredCondition
     create_time: datetime
     update_time: datetime
     members: list[int] = attrs.field(repr=False)
@@ -138,10 +138,10 @@ class Store:
         self.processing_polls = processing_polls
         self.contacts: list[Contact] = [seed.contact for seed in seeds]
         self.index: dict[str, int] = {c.id: i for i, c in enumerate(self.contacts)}
-        self.tags: dict[str, Tag] = {}
+        self.tags: dict[str, StoredTag] = {}
         self.tag_ids_by_name: dict[str, str] = {}
         self.tag_names: dict[str, str] = {}  # tag id -> name, what conditions evaluate
-        self.segments: dict[str, Segment] = {}
+        self.segments: dict[str, StoredSegment] = {}
         self.campaigns: set[int] = set(campaign_ids)
         # lower-cased field name -> spellings present in the data; decides "is not defined".
         self.field_keys: dict[str, list[str]] = {}
@@ -171,14 +171,14 @@ class Store:
         folded = name.lower()
         return folded in STANDARD_ATTRIBUTES or folded == "tag" or folded in self.field_keys
 
-    def segment(self, segment_id: str) -> Segment:
+    def segment(self, segment_id: str) -> StoredSegment:
         """The segment with this id, or a 404."""
         segment = self.segments.get(segment_id)
         if segment is None:
             raise not_found("not found")
         return segment
 
-    def tag(self, tag_id: str) -> Tag:
+    def tag(self, tag_id: str) -> StoredTag:
         """The tag with this id, or a 404."""
         tag = self.tags.get(tag_id)
         if tag is None:
@@ -187,15 +187,15 @@ class Store:
 
     # -- segments -----------------------------------------------------------------------------
 
-    def _evaluate(self, condition: Condition) -> list[int]:
+    def _evaluate(self, condition: StoredCondition) -> list[int]:
         return select(
             condition, self.contacts, range(len(self.contacts)), self.field_keys, self.tag_names
         )
 
-    def create_segment(self, name: str, type_: int, condition: Condition) -> Segment:
+    def create_segment(self, name: str, type_: int, condition: StoredCondition) -> StoredSegment:
         """Create a segment and evaluate it; it then reports processing for a few reads."""
         now = clock.now()
-        segment = Segment(
+        segment = StoredSegment(
             id=self.ids.next(),
             name=name,
             type=type_,
@@ -210,8 +210,8 @@ class Store:
         return segment
 
     def update_segment(
-        self, segment_id: str, name: str | None, type_: int, condition: Condition
-    ) -> Segment:
+        self, segment_id: str, name: str | None, type_: int, condition: StoredCondition
+    ) -> StoredSegment:
         """Replace a segment's condition (and name, if given) and evaluate it afresh."""
         segment = self.segment(segment_id)
         if name is not None:
@@ -230,7 +230,7 @@ class Store:
         self.segment(segment_id)
         del self.segments[segment_id]
 
-    def list_segments(self, name: str | None, type_: int | None) -> list[Segment]:
+    def list_segments(self, name: str | None, type_: int | None) -> list[StoredSegment]:
         """Segments whose name contains ``name`` and of type ``type_``, newest first."""
         found = [
             s
@@ -240,7 +240,9 @@ class Store:
         found.reverse()
         return found
 
-    def segment_members(self, segment: Segment, condition: Condition | None) -> list[int]:
+    def segment_members(
+        self, segment: StoredSegment, condition: StoredCondition | None
+    ) -> list[int]:
         """The segment's members, narrowed by ``condition`` when given (cached for paging)."""
         if condition is None:
             return segment.members
@@ -257,7 +259,7 @@ class Store:
             self._filter_cache.move_to_end(key)
         return cached
 
-    def remove_segment_members(self, segment: Segment, member_ids: Iterable[str]) -> int:
+    def remove_segment_members(self, segment: StoredSegment, member_ids: Iterable[str]) -> int:
         """Drop contacts from a segment's membership; returns how many were members."""
         drop = {self.index[m] for m in member_ids if m in self.index}
         if not drop:
@@ -274,18 +276,18 @@ class Store:
         if owner is not None and owner != tag_id:
             raise ApiError(ErrorKind.DUPLICATE, f"tag name [{name}] already exists", "tag_name")
 
-    def create_tag(self, name: str, now: datetime | None = None) -> Tag:
+    def create_tag(self, name: str, now: datetime | None = None) -> StoredTag:
         """Create a tag; names are unique."""
         self._check_unique(name)
         now = now or clock.now()
-        tag = Tag(id=self.ids.next(), name=name, create_time=now, update_time=now)
+        tag = StoredTag(id=self.ids.next(), name=name, create_time=now, update_time=now)
         self.tags[tag.id] = tag
         self.tag_ids_by_name[name] = tag.id
         self.tag_names[tag.id] = name
         self.version += 1
         return tag
 
-    def rename_tag(self, tag_id: str, name: str) -> Tag:
+    def rename_tag(self, tag_id: str, name: str) -> StoredTag:
         """Rename a tag; segments by tag name see the new name when next evaluated."""
         tag = self.tag(tag_id)
         self._check_unique(name, tag_id)
@@ -309,7 +311,7 @@ class Store:
         self._tag_members_cache.pop(tag_id, None)
         self.version += 1
 
-    def list_tags(self, name: str | None) -> list[Tag]:
+    def list_tags(self, name: str | None) -> list[StoredTag]:
         """Tags whose name contains ``name``, newest first."""
         found = [t for t in self.tags.values() if name is None or name in t.name]
         found.reverse()
@@ -342,7 +344,7 @@ class Store:
             self.version += 1
         return touched
 
-    def tag_members(self, tag: Tag) -> list[int]:
+    def tag_members(self, tag: StoredTag) -> list[int]:
         """The contacts carrying the tag, in contact order (stable across pages)."""
         cached = self._tag_members_cache.get(tag.id)
         if cached is None or cached[0] != self.version:

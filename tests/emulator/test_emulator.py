@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+import mailseg
 from mailseg.testing import DEFAULT_API_KEY, DEFAULT_API_USER, Emulator
 from tests.emulator.emulator_wire import create_tag, k
 
@@ -35,6 +36,28 @@ async def test_serves_on_loopback_with_an_ephemeral_port() -> None:
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(f"http://127.0.0.1:{port}/marketing/lists/tags")
     assert len(emu.contacts) == 5
+
+
+async def test_every_installed_provider_name_is_accepted_as_a_str() -> None:
+    # mailseg.providers() returns list[str]: its names go straight in (mypy included,
+    # tests/test_typing.py), and each emulator then speaks that provider to the SDK.
+    for name in mailseg.providers():
+        async with Emulator(name, contacts=3) as emu, emu.client() as client:
+            assert emu.provider == name
+            tag = await client.tags.create("vip")
+        assert emu.requests[-1].path == f"{emu.prefix}/tags"
+        assert emu.tags[tag.id].name == "vip"
+
+
+@pytest.mark.parametrize("name", ["mailchimp", "SendCloud", ""])
+def test_a_provider_the_emulator_does_not_speak_is_refused_by_name(name: str) -> None:
+    with pytest.raises(ValueError, match=r"^provider must be one of \['engagelab', 'sendcloud'\]"):
+        Emulator(name)
+
+
+def test_a_provider_that_is_not_a_str_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"^provider must be a str, not NoneType$"):
+        Emulator(None)  # type: ignore[arg-type]
 
 
 def test_credentials_and_authorization() -> None:

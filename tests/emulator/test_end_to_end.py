@@ -204,6 +204,30 @@ async def test_wait_until_complete(emu: Emulator, client: mailseg.Client) -> Non
     assert done.member_total == emu.segments[segment.id].member_total
 
 
+@pytest.mark.emu(processing_polls=2)
+async def test_a_fresh_segment_has_only_the_status_its_provider_sent(
+    emu: Emulator, client: mailseg.Client
+) -> None:
+    # The documented difference (README, Segment): SendCloud's create answers the id alone,
+    # so nothing is guessed; EngageLab's answers the segment, status included (its own
+    # example shows "2", pinned by the conformance table). From the first read on, both agree.
+    created = await client.segments.create("fresh", field("Age") < 40)
+    assert (created.name, created.type) == ("fresh", mailseg.SegmentType.BY_FIELD)
+    if emu.provider == "sendcloud":
+        assert created.status is None
+        assert (created.member_total, created.progress, created.created_at) == (None, None, None)
+    else:
+        assert created.status is mailseg.SegmentStatus.UPDATING
+        assert created.progress is not None
+        assert not created.progress.complete
+    read = await client.segments.get(created.id)
+    assert read.status is mailseg.SegmentStatus.UPDATING
+    assert read.created_at is not None
+    done = await client.segments.wait_until_complete(created.id, poll_interval=0.001)
+    assert done.status is mailseg.SegmentStatus.COMPLETED
+    assert done.member_total == emu.segments[created.id].member_total
+
+
 async def test_a_failed_segment_stops_the_wait(emu: Emulator, client: mailseg.Client) -> None:
     segment = await client.segments.create("doomed", field("Age") < 40)
     emu.fail_segment(segment.id)

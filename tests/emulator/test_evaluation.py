@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailseg.testing import Condition, ConditionItem, Emulator
+from mailseg.testing import Emulator, StoredCondition, StoredConditionItem
 from mailseg.testing.conditions import OPS
 from mailseg.testing.contacts import generate_contacts, load_contacts
 from mailseg.testing.ids import IdFactory
@@ -271,9 +271,11 @@ _campaign_items = st.builds(
     items=st.lists(st.one_of(_field_items, _tag_items, _campaign_items), min_size=1, max_size=4),
 )
 def test_evaluation_matches_the_reference(relation: str, items: list[Neutral]) -> None:
-    condition = Condition(
+    condition = StoredCondition(
         relation,  # type: ignore[arg-type]
-        tuple(ConditionItem(i["field"], i["op"], i["value"], i.get("campaign")) for i in items),
+        tuple(
+            StoredConditionItem(i["field"], i["op"], i["value"], i.get("campaign")) for i in items
+        ),
     )
     from mailseg.testing.conditions import select
 
