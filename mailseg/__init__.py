@@ -16,6 +16,7 @@ from typing import Any
 
 from mailseg import errors as _errors
 from mailseg._client import Client, connect
+from mailseg._raw import ExchangeInfo, RawResponse
 from mailseg._registry import providers
 from mailseg._retry import RetryPolicy
 from mailseg._settings import Settings
@@ -68,6 +69,7 @@ __all__ = [
     "ConditionItem",
     "ConfigurationError",
     "ConflictError",
+    "ExchangeInfo",
     "FailedChunk",
     "MailsegError",
     "Member",
@@ -77,6 +79,7 @@ __all__ = [
     "PermissionDeniedError",
     "Progress",
     "RateLimitError",
+    "RawResponse",
     "Relation",
     "RequestTimeoutError",
     "RetryPolicy",

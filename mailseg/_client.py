@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, ParamSpec, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
-from mailseg import _registry
+import attrs
+
+from mailseg import _raw, _registry
+from mailseg._raw import RawResponse
+from mailseg._retry import RetryPolicy
 from mailseg._segments import Segments
 from mailseg._settings import Settings
 from mailseg._tags import Tags
@@ -17,6 +21,8 @@ from mailseg.adapter import Adapter, Credentials
 from mailseg.errors import ConfigurationError
 
 P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Client:
@@ -41,9 +47,7 @@ class Client:
         adapter = _adapter(settings.provider)
         credentials = _credentials(settings.api_user, settings.api_key, settings.token)
         url = check_base_url(settings.base_url or adapter.default_base_url)
-        self.settings = settings
-        self.provider: str = adapter.name
-        self._transport = Transport(
+        transport = Transport(
             adapter,
             credentials,
             base_url=url,
@@ -52,9 +56,66 @@ class Client:
             session=settings.session,
             max_concurrency=settings.max_concurrency,
             rate_limit=None if settings.rate_limit is None else float(settings.rate_limit),
+            trace_configs=settings.trace_configs,
+            observers=settings.observers,
         )
-        self.segments = Segments(self._transport)
-        self.tags = Tags(self._transport)
+        self._attach(settings, transport, owns_pool=True)
+
+    def _attach(self, settings: Settings, transport: Transport, *, owns_pool: bool) -> None:
+        self.settings = settings
+        self.provider: str = transport.adapter.name
+        self._transport = transport
+        self._owns_pool = owns_pool
+        self.segments = Segments(transport)
+        self.tags = Tags(transport)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Client:
+        """This client with other limits, sharing its connection pool and rate limit.
+
+        ``client.with_options(timeout=5, max_retries=0).segments.get(segment_id)``
+        for one call, or keep the result for many. Only the options given
+        change (None keeps this client's); they are checked as `connect` checks
+        them. The pool stays this client's: closing the copy does not close it,
+        and once this client is closed the copy is closed too.
+        """
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeout"] = timeout
+        if retry is not None:
+            changes["retry"] = retry
+        if max_retries is not None:
+            changes["max_retries"] = max_retries
+        settings = attrs.evolve(self.settings, **changes)
+        transport = self._transport.with_options(
+            timeout=float(settings.timeout), retry=settings.retry_policy
+        )
+        derived = object.__new__(Client)
+        derived._attach(settings, transport, owns_pool=False)
+        return derived
+
+    @staticmethod
+    async def with_raw_response(call: Awaitable[T]) -> RawResponse[T]:
+        """Await a call and return its result with the HTTP answers behind it.
+
+        ``raw = await client.with_raw_response(client.segments.get(segment_id))``;
+        ``raw.parsed`` is the `Segment`, ``raw.headers``, ``raw.status`` and
+        ``raw.request_id`` describe the answer, and ``raw.responses`` holds
+        every answer (one per chunk for a bulk call, one per page read by
+        ``wait_until_complete``). Errors carry the same (``exc.headers``,
+        ``exc.request_id``) without asking.
+        """
+        return await _raw.with_raw_response(call)
+
+    @property
+    def closed(self) -> bool:
+        """True once the client (or the client this one was derived from) is closed."""
+        return self._transport.pool.closed
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Client:
@@ -82,8 +143,12 @@ class Client:
         return self._transport.base_url
 
     async def close(self) -> None:
-        """Release the connection pool (only when the client created its own session)."""
-        await self._transport.close()
+        """Release the connection pool (only when the client created its own session).
+
+        A client from `with_options` leaves the pool to the client it came from.
+        """
+        if self._owns_pool:
+            await self._transport.close()
 
     async def __aenter__(self) -> Client:
         return self
@@ -97,26 +162,31 @@ class Client:
         await self.close()
 
 
-def _takes_settings(
+def takes_settings(
     settings: Callable[P, Settings],
-) -> Callable[[Callable[..., Client]], Callable[P, Client]]:
+) -> Callable[[Callable[..., R]], Callable[P, R]]:
+    """Give ``function`` the parameters of `Settings` (for type checkers and ``help``)."""
+
     # connect's parameters are Settings' fields: written once, there.
-    def decorate(function: Callable[..., Client]) -> Callable[P, Client]:
+    def decorate(function: Callable[..., R]) -> Callable[P, R]:
         # __wrapped__ only: inspect.signature(connect) and help() show Settings' parameters.
         wrapped = functools.update_wrapper(function, settings, assigned=(), updated=())
-        return cast("Callable[P, Client]", wrapped)
+        return cast("Callable[P, R]", wrapped)
 
     return decorate
 
 
-@_takes_settings(Settings)
+@takes_settings(Settings)
 def connect(*args: Any, **options: Any) -> Client:
     return Client(Settings(*args, **options))
 
 
-def _document_connect() -> str:
+def document_connect(
+    summary: str = "A client for one provider account. A plain function: no running loop is needed.",
+) -> str:
+    """``connect``'s docstring: ``summary`` and the options of `Settings`."""
     lines = [
-        "A client for one provider account. A plain function: no running loop is needed.",
+        summary,
         "",
         "Takes the options of `mailseg.Settings`:",
         "",
@@ -131,7 +201,7 @@ def _document_connect() -> str:
     return "\n".join(lines)
 
 
-connect.__doc__ = _document_connect()
+connect.__doc__ = document_connect()
 connect.__name__ = connect.__qualname__ = "connect"
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 __all__ = ["ENV_PREFIX", "Settings"]
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import aiohttp
 import attrs
 
+from mailseg._hooks import Observer
 from mailseg._registry import providers
 from mailseg._retry import RetryPolicy
 from mailseg.adapter import Adapter
@@ -59,6 +60,24 @@ def _option(
 
 
 _optional_str = _check(lambda v: v is None or isinstance(v, str), "must be a string")
+
+
+def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigurationError("trace_configs and observers take a list")
+    return tuple(value)
+
+
+def _tuple_option(doc: str, check: Callable[[Any, Any, Any], None]) -> Any:
+    return attrs.field(
+        default=(),
+        kw_only=True,
+        converter=_tuple,
+        validator=check,
+        metadata={"doc": doc, "parse": None, "env": False, "config": False},
+    )
 
 
 @attrs.frozen(repr=False)
@@ -130,6 +149,28 @@ class Settings:
             "must be an aiohttp.ClientSession",
         ),
     )
+
+    trace_configs: tuple[aiohttp.TraceConfig, ...] = _tuple_option(
+        "`aiohttp.TraceConfig`s for the session the client creates (not with `session`)",
+        _check(
+            lambda v: all(isinstance(c, aiohttp.TraceConfig) for c in v),
+            "must be aiohttp.TraceConfig instances",
+        ),
+    )
+    observers: tuple[Observer, ...] = _tuple_option(
+        "told of every call and HTTP attempt: `mailseg.tracing.Tracing()` (the `otel` extra)",
+        _check(
+            lambda v: all(callable(getattr(o, "operation", None)) for o in v),
+            "must have an operation(call, provider, base_url) method",
+        ),
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.trace_configs and self.session is not None:
+            raise ConfigurationError(
+                "trace_configs applies to the session the client creates: "
+                "pass them to your own aiohttp.ClientSession instead"
+            )
 
     @property
     def retry_policy(self) -> RetryPolicy:

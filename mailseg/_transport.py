@@ -1,16 +1,21 @@
-"""The one place bytes move: session, auth header, timeouts, retries, logging.
+"""The one place bytes move: session, auth header, timeouts, retries, logging, hooks.
 
 Which failures are retried, and after how long, is a `RetryPolicy` value
 (`mailseg._retry`); whether a request may be repeated is carried by its `Call`.
+Tracing is not done here: the transport tells its observers (`mailseg._hooks`)
+when a call and each attempt start and end, and keeps a successful answer for
+a caller who asked for it (`mailseg._raw`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 import json
 import logging
 import time
+from collections.abc import Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -18,6 +23,8 @@ import aiohttp
 import cattrs
 from yarl import URL
 
+from mailseg import _raw
+from mailseg._hooks import AttemptScope, Observer, OperationScope
 from mailseg._retry import Failure, RetryPolicy
 from mailseg._version import __version__
 from mailseg.adapter import Adapter, Call, Credentials, Request, Response, parse_retry_after
@@ -83,6 +90,38 @@ class RateLimiter:
             await _sleep(slot - now)
 
 
+class Pool:
+    """The ``aiohttp.ClientSession`` a client and its `Transport.with_options` copies share.
+
+    Created on first use, inside the running loop, so that ``connect()`` stays
+    a plain function that needs no loop.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+    ) -> None:
+        self._session = session
+        self._owned = session is None
+        self._trace_configs = list(trace_configs)
+        self.closed = False
+
+    def session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ConfigurationError("this client is closed")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if the pool created it; a caller's session is left open."""
+        self.closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owned:
+            await session.close()
+
+
 class Transport:
     """Sends an adapter's `Call` and returns its parsed result, or raises a mailseg error."""
 
@@ -97,6 +136,8 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_concurrency: int = 8,
         rate_limit: float | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.adapter = adapter
         self.max_concurrency = max_concurrency
@@ -104,9 +145,8 @@ class Transport:
         self.base_url = base_url
         self.retry = retry
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session = session
-        self._owns_session = session is None
-        self._closed = False
+        self.pool = Pool(session, trace_configs)
+        self._observers = tuple(observers)
         # Built once: the credentials are read here and never again.
         self._headers = {
             "Authorization": adapter.authorization(credentials),
@@ -115,26 +155,37 @@ class Transport:
         }
         self._json_headers = {**self._headers, "Content-Type": _JSON}
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._closed:
-            raise ConfigurationError("this client is closed")
-        if self._session is None:
-            # Created on first use, inside the running loop: connect() stays a
-            # plain function that needs no loop.
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        return self._session
+    def with_options(self, *, timeout: float, retry: RetryPolicy) -> Transport:
+        """A transport sharing this one's pool, rate limiter and observers, with other limits."""
+        derived = copy.copy(self)
+        derived._timeout = aiohttp.ClientTimeout(total=timeout)
+        derived.retry = retry
+        return derived
 
     async def close(self) -> None:
-        """Close the session if this transport created it; a caller's session is left open."""
-        self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session:
-            await session.close()
+        """Close the pool (its session only if the pool created it)."""
+        await self.pool.close()
 
     async def send(self, call: Call[T]) -> T:
         """Send ``call.request`` with retries and return ``call.parse`` of the answer."""
-        request = call.request
-        response = await self._exchange(request, call.repeatable)
+        if self._observers:
+            return await self._send_observed(call)
+        return self._parse(call, await self._exchange(call.request, call.repeatable, None))
+
+    async def _send_observed(self, call: Call[T]) -> T:
+        scope = _Scopes(
+            [o.operation(call, self.adapter.name, self.base_url) for o in self._observers]
+        )
+        try:
+            result = self._parse(call, await self._exchange(call.request, call.repeatable, scope))
+        except BaseException as exc:
+            scope.end(exc)
+            raise
+        scope.end(None)
+        return result
+
+    def _parse(self, call: Call[T], response: Response) -> T:
+        _raw.record(response)
         try:
             return call.parse(response)
         except (APIError, UnexpectedResponseError):
@@ -142,8 +193,10 @@ class Transport:
         except Exception as exc:  # any parse failure means a bad response
             raise response.unexpected(_describe(exc)) from exc
 
-    async def _exchange(self, request: Request, repeatable: bool) -> Response:
-        session = self._get_session()
+    async def _exchange(
+        self, request: Request, repeatable: bool, scope: OperationScope | None
+    ) -> Response:
+        session = self.pool.session()
         url = URL(self.base_url + request.path, encoded=True)
         if request.query:
             url = url.with_query(request.query)
@@ -158,21 +211,37 @@ class Transport:
             if self._limiter is not None:
                 await self._limiter.wait()
             started = time.perf_counter()
+            seen = None if scope is None else scope.attempt(attempt)
             try:
                 async with session.request(
                     request.method, url, data=data, headers=headers, timeout=self._timeout
                 ) as raw:
                     body = await raw.read()
-                    response = Response(raw.status, raw.headers, body, request, self.adapter.name)
+                    response = Response(
+                        raw.status,
+                        raw.headers,
+                        body,
+                        request,
+                        self.adapter.name,
+                        self.adapter.request_id_headers,
+                    )
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 failure, kind = _transport_failure(exc, request)
                 _log(request, type(exc).__name__, attempt, started)
+                if seen is not None:
+                    seen.end(None, failure)
                 if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
                     raise failure from exc
                 await _sleep(policy.backoff(attempt))
                 continue
+            except BaseException as exc:  # cancelled: the attempt span still ends
+                if seen is not None:
+                    seen.end(None, exc)
+                raise
             _log(request, response.status, attempt, started)
             error = self._error(response)
+            if seen is not None:
+                seen.end(response.status, error)
             if error is None:
                 return response
             delay = self._retry_delay(error, response, attempt, attempts, repeatable)
@@ -216,6 +285,33 @@ class Transport:
         if retry_after is None and status == 503:
             retry_after = parse_retry_after(response.headers)
         return self.retry.delay(attempt, retry_after)
+
+
+class _Scopes:
+    """Every observer's scope for one call, told together."""
+
+    __slots__ = ("_scopes",)
+
+    def __init__(self, scopes: list[OperationScope]) -> None:
+        self._scopes = scopes
+
+    def attempt(self, number: int) -> AttemptScope:
+        return _Attempts([scope.attempt(number) for scope in self._scopes])
+
+    def end(self, error: BaseException | None) -> None:
+        for scope in self._scopes:
+            scope.end(error)
+
+
+class _Attempts:
+    __slots__ = ("_scopes",)
+
+    def __init__(self, scopes: list[AttemptScope]) -> None:
+        self._scopes = scopes
+
+    def end(self, status: int | None, error: BaseException | None) -> None:
+        for scope in self._scopes:
+            scope.end(status, error)
 
 
 def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, Failure]:

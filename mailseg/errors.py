@@ -31,6 +31,7 @@ __all__ = [
 
 import builtins
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class APIError(MailsegError):
         message: the provider's message.
         provider: ``"sendcloud"``, ``"engagelab"`` or a third-party adapter's name.
         method, path: the request that failed (no query, no headers).
+        headers: the response's headers (case-insensitive; empty when unknown).
+        request_id: the provider's request id, when it sent one, for its support.
     """
 
     def __init__(
@@ -96,6 +99,8 @@ class APIError(MailsegError):
         provider: str = "",
         method: str = "",
         path: str = "",
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.message = message
         self.status = status
@@ -104,6 +109,8 @@ class APIError(MailsegError):
         self.provider = provider
         self.method = method
         self.path = path
+        self.headers: Mapping[str, str] = {} if headers is None else headers
+        self.request_id = request_id
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -111,7 +118,8 @@ class APIError(MailsegError):
         code = f" code {self.code}" if self.code is not None else ""
         blamed = f" (parameter {self.parameter!r})" if self.parameter else ""
         request = f" on {self.method} {self.path}" if self.method else ""
-        return f"{origin}HTTP {self.status}{code}{request}: {self.message}{blamed}"
+        traced = f" [request id {self.request_id}]" if self.request_id else ""
+        return f"{origin}HTTP {self.status}{code}{request}: {self.message}{blamed}{traced}"
 
 
 class AuthenticationError(APIError):
@@ -182,6 +190,8 @@ class UnexpectedResponseError(MailsegError):
         status: the HTTP status of the response.
         excerpt: the first 200 characters of the body, for the log.
         provider, method, path: where it came from.
+        headers: the response's headers (case-insensitive; empty when unknown).
+        request_id: the provider's request id, when it sent one.
     """
 
     def __init__(
@@ -193,9 +203,13 @@ class UnexpectedResponseError(MailsegError):
         provider: str = "",
         method: str = "",
         path: str = "",
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.message = message
         self.status = status
+        self.headers: Mapping[str, str] = {} if headers is None else headers
+        self.request_id = request_id
         self.excerpt = body[:200].decode("utf-8", "replace")
         self.provider = provider
         self.method = method

@@ -189,7 +189,7 @@ async def test_cancelling_the_job_cancels_requests_and_leaves_no_task(wire: Wire
             and not task.get_coro().__qualname__.startswith("RequestHandler.")  # type: ignore[union-attr]
         }
         assert leftover == set()
-        session = client._transport._session
+        session = client._transport.pool._session
         assert session is not None
         connector = session.connector
         assert connector is not None

@@ -177,7 +177,7 @@ async def test_an_owned_session_is_closed_and_the_client_refuses_more_work(wire:
     wire.reply(200, TAGS_PAGE)
     client = wire.client("engagelab")
     await client.tags.list()
-    session = client._transport._session
+    session = client._transport.pool._session
     assert session is not None
     await client.close()
     assert session.closed

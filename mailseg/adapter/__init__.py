@@ -14,9 +14,11 @@ from __future__ import annotations
 __all__ = [
     "IDEMPOTENT_METHODS",
     "PROVIDER_ZONE",
+    "REQUEST_ID_HEADERS",
     "Adapter",
     "Call",
     "Credentials",
+    "Operation",
     "Request",
     "Response",
     "RestAdapter",
@@ -38,9 +40,11 @@ __all__ = [
 
 from mailseg.adapter.contract import (
     IDEMPOTENT_METHODS,
+    REQUEST_ID_HEADERS,
     Adapter,
     Call,
     Credentials,
+    Operation,
     Request,
     Response,
     quote_id,

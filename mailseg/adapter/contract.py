@@ -43,6 +43,11 @@ from mailseg.models import Condition, Member, Page, Progress, Segment, SegmentTy
 
 T = TypeVar("T")
 
+#: Response headers read as the provider's request id, first present wins. Neither
+#: provider's pages document a response header, so these are the common
+#: spellings, not a promise; an adapter may set its own (`Adapter.request_id_headers`).
+REQUEST_ID_HEADERS: tuple[str, ...] = ("X-Request-Id", "Request-Id", "X-Amzn-RequestId")
+
 #: Methods that RFC 9110 defines as idempotent: a `Call` with one of them may
 #: be repeated after a failure that may have taken effect, unless it says not.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -106,7 +111,7 @@ class Response:
         provider: the adapter's name, for error messages.
     """
 
-    __slots__ = ("_data", "body", "headers", "provider", "request", "status")
+    __slots__ = ("_data", "body", "headers", "provider", "request", "request_id_headers", "status")
 
     def __init__(
         self,
@@ -115,13 +120,24 @@ class Response:
         body: bytes,
         request: Request,
         provider: str = "",
+        request_id_headers: Sequence[str] = REQUEST_ID_HEADERS,
     ) -> None:
         self.status = status
         self.headers = headers
         self.body = body
         self.request = request
         self.provider = provider
+        self.request_id_headers = request_id_headers
         self._data: Any = UNDECODED
+
+    @property
+    def request_id(self) -> str | None:
+        """The provider's request id, when one of `request_id_headers` came back."""
+        for name in self.request_id_headers:
+            value = self.headers.get(name)
+            if value:
+                return value
+        return None
 
     def json(self) -> Any:
         """The body decoded as JSON (once); an `UnexpectedResponseError` if it is not JSON."""
@@ -141,6 +157,8 @@ class Response:
             provider=self.provider,
             method=self.request.method,
             path=self.request.path,
+            headers=self.headers,
+            request_id=self.request_id,
         )
 
     def api_error(
@@ -168,10 +186,33 @@ class Response:
             "provider": self.provider,
             "method": self.request.method,
             "path": self.request.path,
+            "headers": self.headers,
+            "request_id": self.request_id,
         }
         if issubclass(cls, RateLimitError):
             return cls(message, retry_after=parse_retry_after(self.headers), **fields)
         return cls(message, **fields)
+
+
+@attrs.frozen
+class Operation:
+    """What a `Call` is, for tracing: never an id's value, only its kind.
+
+    Attributes:
+        name: the client method it serves (``segments.get``, ``tags.add_members``).
+        template: the path with its ids as placeholders
+            (``/v1/marketing/lists/segments/{segment_id}``): an OpenTelemetry
+            ``url.template``, and the HTTP span's name.
+        id_kind: the kind of id in the path (``segment_id``, ``tag_id``), or None.
+        page_size: a listing's page size, or None.
+        chunk_size: how many member ids the request carries, or None.
+    """
+
+    name: str
+    template: str
+    id_kind: str | None = None
+    page_size: int | None = None
+    chunk_size: int | None = None
 
 
 def _idempotent(call: Call[Any]) -> bool:
@@ -190,11 +231,14 @@ class Call(Generic[T]):
             (a 500, a reset, a timeout). By default true for the idempotent
             methods and false for POST; a POST that is safe to repeat (adding
             tags, reading members) says so, a create never does.
+        operation: what the call is, for tracing (`Operation`); None when the
+            adapter does not say, and spans are then named by the method alone.
     """
 
     request: Request
     parse: Callable[[Response], T]
     repeatable: bool = attrs.field(default=attrs.Factory(_idempotent, takes_self=True))
+    operation: Operation | None = attrs.field(default=None, kw_only=True)
 
 
 def quote_id(value: str) -> str:
@@ -220,6 +264,8 @@ class Adapter(abc.ABC):
     name: ClassVar[str]
     #: The production base URL, used when the caller gives none.
     default_base_url: ClassVar[str]
+    #: The response headers read as the provider's request id (`Response.request_id`).
+    request_id_headers: ClassVar[tuple[str, ...]] = REQUEST_ID_HEADERS
 
     @abc.abstractmethod
     def authorization(self, credentials: Credentials) -> str:

@@ -16,7 +16,15 @@ from typing import Any, ClassVar, TypeVar
 
 import cattrs
 
-from mailseg.adapter.contract import Adapter, Call, Credentials, Request, Response, quote_id
+from mailseg.adapter.contract import (
+    Adapter,
+    Call,
+    Credentials,
+    Operation,
+    Request,
+    Response,
+    quote_id,
+)
 from mailseg.adapter.reading import nothing, read_count, read_object, read_page
 from mailseg.models import Condition, Member, Page, Progress, Segment, SegmentType, Tag
 
@@ -92,10 +100,12 @@ class RestAdapter(Adapter):
         def parse(response: Response) -> Segment:
             return self.created_segment(response, name, type, condition)
 
-        return Call(Request("POST", self.segments_path, json=body), parse)
+        operation = Operation("segments.create", self.segments_path)
+        return Call(Request("POST", self.segments_path, json=body), parse, operation=operation)
 
     def get_segment(self, segment_id: str) -> Call[Segment]:
-        return Call(Request("GET", self._segment(segment_id)), self.read_segment)
+        request = Request("GET", self._segment(segment_id))
+        return Call(request, self.read_segment, operation=self._on_segment("segments.get"))
 
     def update_segment(
         self, segment_id: str, *, name: str | None, type: SegmentType, condition: Condition
@@ -106,10 +116,11 @@ class RestAdapter(Adapter):
         body["type"] = int(type)
         body["condition"] = self._out(condition)
         request = Request(self.update_method, self._segment(segment_id), json=body)
-        return Call(request, self.read_segment)
+        return Call(request, self.read_segment, operation=self._on_segment("segments.update"))
 
     def delete_segment(self, segment_id: str) -> Call[None]:
-        return Call(Request("DELETE", self._segment(segment_id)), nothing)
+        request = Request("DELETE", self._segment(segment_id))
+        return Call(request, nothing, operation=self._on_segment("segments.delete"))
 
     def list_segments(
         self, *, name: str | None, type: SegmentType | None, offset: int, limit: int
@@ -120,13 +131,15 @@ class RestAdapter(Adapter):
         if type is not None:
             query.append(("type", str(int(type))))
         request = Request("GET", self.segments_path, query=tuple(query))
-        return Call(request, self._page(Segment, offset, limit))
+        operation = Operation("segments.list", self.segments_path, page_size=limit)
+        return Call(request, self._page(Segment, offset, limit), operation=operation)
 
     def segment_progress(self, segment_id: str) -> Call[Progress]:
         def parse(response: Response) -> Progress:
             return self.converter.structure(self.unwrap(response), Progress)
 
-        return Call(Request("GET", f"{self._segment(segment_id)}/process"), parse)
+        request = Request("GET", f"{self._segment(segment_id)}/process")
+        return Call(request, parse, operation=self._on_segment("segments.progress", "/process"))
 
     def segment_members(
         self, segment_id: str, *, condition: Condition | None, offset: int, limit: int
@@ -138,13 +151,19 @@ class RestAdapter(Adapter):
             query=tuple(self._paging(offset, limit)),
             json=body,
         )
+        operation = self._on_segment("segments.members", "/members", page_size=limit)
         # A POST only because it carries a filter: reading it twice is harmless.
-        return Call(request, self._page(Member, offset, limit), repeatable=True)
+        return Call(
+            request, self._page(Member, offset, limit), repeatable=True, operation=operation
+        )
 
     def remove_segment_members(self, segment_id: str, member_ids: Sequence[str]) -> Call[int]:
         path = f"{self._segment(segment_id)}/members"
         request = Request("DELETE", path, json={self.member_ids_key: list(member_ids)})
-        return Call(request, self._count(self.segment_count_keys))
+        operation = self._on_segment(
+            "segments.remove_members", "/members", chunk_size=len(member_ids)
+        )
+        return Call(request, self._count(self.segment_count_keys), operation=operation)
 
     # Tags
 
@@ -152,27 +171,32 @@ class RestAdapter(Adapter):
         def parse(response: Response) -> Tag:
             return self.created_tag(response, name)
 
-        return Call(Request("POST", self.tags_path, json={self.tag_name_key: name}), parse)
+        request = Request("POST", self.tags_path, json={self.tag_name_key: name})
+        return Call(request, parse, operation=Operation("tags.create", self.tags_path))
 
     def update_tag(self, tag_id: str, *, name: str) -> Call[None]:
         request = Request(self.update_method, self._tag(tag_id), json={self.tag_name_key: name})
-        return Call(request, nothing)
+        return Call(request, nothing, operation=self._on_tag("tags.update", "{tags}/{tag_id}"))
 
     def delete_tag(self, tag_id: str) -> Call[None]:
-        return Call(Request("DELETE", self._tag(tag_id)), nothing)
+        request = Request("DELETE", self._tag(tag_id))
+        return Call(request, nothing, operation=self._on_tag("tags.delete", "{tags}/{tag_id}"))
 
     def list_tags(self, *, name: str | None, offset: int, limit: int) -> Call[Page[Tag]]:
         query = self._paging(offset, limit)
         if name is not None:
             query.append((self.tag_name_query, name))
         request = Request("GET", self._tag_path(self.tag_list_path), query=tuple(query))
-        return Call(request, self._page(Tag, offset, limit))
+        operation = Operation("tags.list", self._tag_path(self.tag_list_path), page_size=limit)
+        return Call(request, self._page(Tag, offset, limit), operation=operation)
 
     def add_tag_members(self, tag_id: str, member_ids: Sequence[str]) -> Call[int]:
-        return self._tag_members_change(self.tag_add_path, tag_id, member_ids)
+        return self._tag_members_change("tags.add_members", self.tag_add_path, tag_id, member_ids)
 
     def remove_tag_members(self, tag_id: str, member_ids: Sequence[str]) -> Call[int]:
-        return self._tag_members_change(self.tag_remove_path, tag_id, member_ids)
+        return self._tag_members_change(
+            "tags.remove_members", self.tag_remove_path, tag_id, member_ids
+        )
 
     def tag_members(self, tag_id: str, *, offset: int, limit: int) -> Call[Page[Member]]:
         request = Request(
@@ -180,7 +204,8 @@ class RestAdapter(Adapter):
             self._tag_path(self.tag_members_path, tag_id),
             query=tuple(self._paging(offset, limit)),
         )
-        return Call(request, self._page(Member, offset, limit))
+        operation = self._on_tag("tags.members", self.tag_members_path, page_size=limit)
+        return Call(request, self._page(Member, offset, limit), operation=operation)
 
     # Pieces
 
@@ -192,6 +217,14 @@ class RestAdapter(Adapter):
 
     def _tag_path(self, template: str, tag_id: str = "") -> str:
         return template.format(tags=self.tags_path, tag_id=quote_id(tag_id))
+
+    def _on_segment(self, name: str, tail: str = "", **sizes: int) -> Operation:
+        template = f"{self.segments_path}/{{segment_id}}{tail}"
+        return Operation(name, template, id_kind="segment_id", **sizes)
+
+    def _on_tag(self, name: str, template: str, **sizes: int) -> Operation:
+        path = template.format(tags=self.tags_path, tag_id="{tag_id}")
+        return Operation(name, path, id_kind="tag_id", **sizes)
 
     def _paging(self, offset: int, limit: int) -> list[tuple[str, str]]:
         return [("offset", str(offset)), (self.page_size_key, str(limit))]
@@ -217,12 +250,15 @@ class RestAdapter(Adapter):
         return parse
 
     def _tag_members_change(
-        self, template: str, tag_id: str, member_ids: Sequence[str]
+        self, name: str, template: str, tag_id: str, member_ids: Sequence[str]
     ) -> Call[int]:
         request = Request(
             "POST",
             self._tag_path(template, tag_id),
             json={self.tag_member_ids_key: list(member_ids)},
         )
+        operation = self._on_tag(name, template, chunk_size=len(member_ids))
         # Adding a tag a contact has, or removing one it lacks, changes nothing.
-        return Call(request, self._count(self.tag_count_keys), repeatable=True)
+        return Call(
+            request, self._count(self.tag_count_keys), repeatable=True, operation=operation
+        )
