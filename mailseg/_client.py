@@ -181,9 +181,10 @@ def connect(*args: Any, **options: Any) -> Client:
     return Client(Settings(*args, **options))
 
 
-def document_connect(
-    summary: str = "A client for one provider account. A plain function: no running loop is needed.",
-) -> str:
+_CONNECT_SUMMARY = "A client for one provider account. A plain function: no running loop is needed."
+
+
+def document_connect(summary: str = _CONNECT_SUMMARY) -> str:
     """``connect``'s docstring: ``summary`` and the options of `Settings`."""
     lines = [
         summary,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 __all__ = ["ExchangeInfo", "RawResponse"]
 
+import contextlib
 import contextvars
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 import attrs
@@ -95,12 +96,24 @@ def record(response: Response) -> None:
         )
 
 
-async def with_raw_response(call: Awaitable[T]) -> RawResponse[T]:
-    """Await ``call`` (a client coroutine, not yet awaited), keeping the answers behind it."""
+@contextlib.contextmanager
+def collecting() -> Iterator[list[ExchangeInfo]]:
+    """Collect, into the list yielded, the answers of the calls made in this context.
+
+    Tasks started inside inherit the collection, as does a callback scheduled
+    from this thread with ``loop.call_soon_threadsafe`` (which runs in a copy
+    of the caller's context): that is how the sync client's calls are seen.
+    """
     sink: list[ExchangeInfo] = []
     token = _collected.set(sink)
     try:
-        parsed = await call
+        yield sink
     finally:
         _collected.reset(token)
+
+
+async def with_raw_response(call: Awaitable[T]) -> RawResponse[T]:
+    """Await ``call`` (a client coroutine, not yet awaited), keeping the answers behind it."""
+    with collecting() as sink:
+        parsed = await call
     return RawResponse(parsed, tuple(sink))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -136,3 +137,38 @@ async def wire() -> AsyncIterator[Wire]:
         yield state
     finally:
         await server.close()
+
+
+class ThreadedEmulator:
+    """An emulator serving from its own event loop thread, for blocking callers.
+
+    A sync client (or a framework's sync test client) blocks the thread it is
+    called from, so the emulator cannot share that thread's loop.
+    """
+
+    def __init__(self, provider: str, **options: Any) -> None:
+        from mailseg.testing import Emulator
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.emulator = Emulator(provider, **options)
+        self.run(self.emulator.start())
+
+    def run(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.run(self.emulator.close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+@pytest.fixture(params=["sendcloud", "engagelab"])
+def threaded_emulator(request: pytest.FixtureRequest) -> Iterator[ThreadedEmulator]:
+    emulator = ThreadedEmulator(request.param, contacts=300, seed=5, processing_polls=0)
+    try:
+        yield emulator
+    finally:
+        emulator.close()

@@ -259,6 +259,4 @@ class RestAdapter(Adapter):
         )
         operation = self._on_tag(name, template, chunk_size=len(member_ids))
         # Adding a tag a contact has, or removing one it lacks, changes nothing.
-        return Call(
-            request, self._count(self.tag_count_keys), repeatable=True, operation=operation
-        )
+        return Call(request, self._count(self.tag_count_keys), repeatable=True, operation=operation)
