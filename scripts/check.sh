@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]' -e adapters/sendcloud -e adapters/engagelab
+.venv/bin/python -m pip install --quiet -e '.[dev,otel]' -e adapters/sendcloud -e adapters/engagelab
 
 echo "== ruff check"
 .venv/bin/ruff check .
