@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -22,8 +23,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 import mailseg
+from mailseg import Page, Tag
+from mailseg.adapter import Call
 from mailseg.testing import Emulator, Faults
 from mailseg.tracing import Tracing
+from mailseg_sendcloud import SendCloudAdapter
+from tests.conftest import Wire
 
 pytestmark = pytest.mark.mailseg_emulator(contacts=3000, seed=2, processing_polls=0)
 
@@ -259,3 +264,22 @@ def test_the_core_imports_no_opentelemetry_and_a_missing_extra_is_named() -> Non
     assert done.stdout.strip() == (
         "mailseg.tracing needs OpenTelemetry: pip install 'mailseg[otel]'"
     )
+
+
+async def test_a_call_without_an_operation_is_named_by_its_method(
+    wire: Wire, telemetry: Telemetry
+) -> None:
+    class Terse(SendCloudAdapter):
+        # As an adapter written before Call.operation existed would build it.
+        def list_tags(self, *, name: str | None, offset: int, limit: int) -> Call[Page[Tag]]:
+            return attrs.evolve(
+                super().list_tags(name=name, offset=offset, limit=limit), operation=None
+            )
+
+    wire.reply(200, {"list": [], "total": 0})
+    async with wire.client(Terse, observers=[telemetry.tracing]) as client:
+        await client.tags.list()
+    names = sorted(s.name for s in telemetry.spans())
+    assert names == ["GET", "mailseg GET"]
+    attempt = next(s for s in telemetry.spans() if s.kind is SpanKind.CLIENT)
+    assert "url.template" not in dict(attempt.attributes or {})

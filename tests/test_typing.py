@@ -27,6 +27,26 @@ SNIPPETS = {
         window: tuple[str, ...] = page[:2]
         wrong: str = page[:2]
     """,
+    "sync_client": """
+        import mailseg
+        import mailseg.sync
+
+        client = mailseg.sync.connect("sendcloud", api_user="u", api_key="k")
+        reveal_type(client.segments.get("id"))
+        reveal_type(client.tags.iterate(page_size=10))
+        reveal_type(client.with_raw_response(client.tags.list, limit=5))
+        reveal_type(client.with_options(timeout=5).tags.add_members("t", ["m"]))
+        client.segments.get(3)
+        client.tags.list(limt=5)
+    """,
+    "raw_response": """
+        import mailseg
+
+        async def main(client: mailseg.Client) -> None:
+            raw = await client.with_raw_response(client.segments.get("id"))
+            reveal_type(raw.parsed)
+            reveal_type(raw.request_id)
+    """,
     "emulator_provider": """
         import mailseg
         from mailseg.testing import Emulator
@@ -76,4 +96,28 @@ def test_the_emulator_takes_the_names_providers_returns(mypy_says: dict[str, lis
     assert mypy_says["emulator_provider"] == [
         '7: error: Argument 1 to "Emulator" has incompatible type "int"; expected "str"'
         "  [arg-type]",
+    ]
+
+
+def test_the_sync_client_has_the_async_signatures_and_results(
+    mypy_says: dict[str, list[str]],
+) -> None:
+    said = mypy_says["sync_client"]
+    assert said[:5] == [
+        '5: note: Revealed type is "mailseg.models.Segment"',
+        '6: note: Revealed type is "typing.Iterator[mailseg.models.Tag]"',
+        "7: note: Revealed type is "
+        '"mailseg._raw.RawResponse[mailseg.models.Page[mailseg.models.Tag]]"',
+        '8: note: Revealed type is "mailseg.models.BulkResult"',
+        '9: error: Argument 1 has incompatible type "int"; expected "str"  [arg-type]',
+    ]
+    # Newer mypy adds a "did you mean" hint to this one.
+    assert said[5].startswith('10: error: Unexpected keyword argument "limt"')
+    assert len(said) == 6
+
+
+def test_a_raw_response_keeps_the_result_type(mypy_says: dict[str, list[str]]) -> None:
+    assert mypy_says["raw_response"] == [
+        '5: note: Revealed type is "mailseg.models.Segment"',
+        '6: note: Revealed type is "str | None"',
     ]
