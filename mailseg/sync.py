@@ -37,6 +37,7 @@ __all__ = ["Client", "Segments", "Tags", "connect"]
 
 import asyncio
 import functools
+import os
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from types import TracebackType
@@ -295,7 +296,7 @@ class Client:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Client:
         """A client from the ``MAILSEG_*`` variables, as `mailseg.Client.from_env`."""
-        return cls(AsyncClient.from_env(environ).settings)
+        return cls(Settings.from_env(os.environ if environ is None else environ))
 
     def with_options(
         self,
@@ -343,6 +344,8 @@ class Client:
         """
         if not self._owner or self._portal.stopped:
             return
+        if self._portal.in_loop_thread:
+            raise MailsegError("a mailseg.sync client cannot be closed from its own callbacks")
         try:
             if not self._client.closed:
                 self._portal.run(self._client.close())
