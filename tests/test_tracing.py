@@ -283,3 +283,32 @@ async def test_a_call_without_an_operation_is_named_by_its_method(
     assert names == ["GET", "mailseg GET"]
     attempt = next(s for s in telemetry.spans() if s.kind is SpanKind.CLIENT)
     assert "url.template" not in dict(attempt.attributes or {})
+
+
+async def test_opentelemetrys_own_aiohttp_instrumentation_nests_under_the_operation(
+    mailseg_emulator: Emulator, telemetry: Telemetry
+) -> None:
+    from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(telemetry.exporter))
+    config = create_trace_config(tracer_provider=provider)
+    async with mailseg_emulator.client(
+        trace_configs=[config], observers=[Tracing(tracer_provider=provider, metrics=False)]
+    ) as client:
+        await client.tags.list()
+    spans = telemetry.spans()
+    operation = next(s for s in spans if s.name == "mailseg tags.list")
+    instrumented = [
+        s
+        for s in spans
+        if s.kind is SpanKind.CLIENT
+        and s.instrumentation_scope is not None
+        and s.instrumentation_scope.name != "mailseg"
+    ]
+    assert len(instrumented) == 1
+    assert instrumented[0].parent is not None
+    assert instrumented[0].parent.span_id == operation.context.span_id
+    user, key = (mailseg_emulator.credentials[k] for k in ("api_user", "api_key"))
+    token = base64.b64encode(f"{user}:{key}".encode()).decode()
+    assert token not in json.dumps(dict(instrumented[0].attributes or {}))
