@@ -312,3 +312,19 @@ async def test_opentelemetrys_own_aiohttp_instrumentation_nests_under_the_operat
     user, key = (mailseg_emulator.credentials[k] for k in ("api_user", "api_key"))
     token = base64.b64encode(f"{user}:{key}".encode()).decode()
     assert token not in json.dumps(dict(instrumented[0].attributes or {}))
+
+
+async def test_a_bulk_calls_chunks_nest_under_the_callers_span(
+    mailseg_emulator: Emulator, telemetry: Telemetry
+) -> None:
+    emu = mailseg_emulator
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(telemetry.exporter))
+    tracer = provider.get_tracer("app")
+    async with emu.client(observers=[Tracing(tracer_provider=provider, metrics=False)]) as c:
+        tag = await c.tags.create("nested")
+        with tracer.start_as_current_span("tag everyone") as job:
+            await c.tags.add_members(tag.id, [x.id for x in emu.contacts[:2500]])
+    chunks = [s for s in telemetry.spans() if s.name == "mailseg tags.add_members"]
+    assert len(chunks) == 3
+    assert all(s.parent and s.parent.span_id == job.get_span_context().span_id for s in chunks)
