@@ -173,9 +173,7 @@ class Transport:
         return self._parse(call, await self._exchange(call.request, call.repeatable, None))
 
     async def _send_observed(self, call: Call[T]) -> T:
-        scope = _Scopes(
-            [o.operation(call, self.adapter.name, self.base_url) for o in self._observers]
-        )
+        scope = _Scopes.start(self._observers, call, self.adapter.name, self.base_url)
         try:
             result = self._parse(call, await self._exchange(call.request, call.repeatable, scope))
         except BaseException as exc:
@@ -288,19 +286,44 @@ class Transport:
 
 
 class _Scopes:
-    """Every observer's scope for one call, told together."""
+    """Every observer's scope for one call, told together.
+
+    An observer that raises is logged and then left out: watching a call must
+    never fail it.
+    """
 
     __slots__ = ("_scopes",)
 
     def __init__(self, scopes: list[OperationScope]) -> None:
         self._scopes = scopes
 
+    @classmethod
+    def start(
+        cls, observers: Sequence[Observer], call: Call[T], provider: str, base_url: str
+    ) -> _Scopes:
+        scopes = []
+        for observer in observers:
+            try:
+                scopes.append(observer.operation(call, provider, base_url))
+            except Exception:
+                _observer_failed(observer)
+        return cls(scopes)
+
     def attempt(self, number: int) -> AttemptScope:
-        return _Attempts([scope.attempt(number) for scope in self._scopes])
+        attempts = []
+        for scope in self._scopes:
+            try:
+                attempts.append(scope.attempt(number))
+            except Exception:
+                _observer_failed(scope)
+        return _Attempts(attempts)
 
     def end(self, error: BaseException | None) -> None:
         for scope in self._scopes:
-            scope.end(error)
+            try:
+                scope.end(error)
+            except Exception:
+                _observer_failed(scope)
 
 
 class _Attempts:
@@ -311,7 +334,17 @@ class _Attempts:
 
     def end(self, status: int | None, error: BaseException | None) -> None:
         for scope in self._scopes:
-            scope.end(status, error)
+            try:
+                scope.end(status, error)
+            except Exception:
+                _observer_failed(scope)
+
+
+def _observer_failed(observer: object) -> None:
+    # The traceback names the observer's code; it holds no request data.
+    logger.warning(
+        "observer %s failed; the call goes on", type(observer).__qualname__, exc_info=True
+    )
 
 
 def _transport_failure(exc: BaseException, request: Request) -> tuple[TransportError, Failure]:

@@ -328,3 +328,33 @@ async def test_a_bulk_calls_chunks_nest_under_the_callers_span(
     chunks = [s for s in telemetry.spans() if s.name == "mailseg tags.add_members"]
     assert len(chunks) == 3
     assert all(s.parent and s.parent.span_id == job.get_span_context().span_id for s in chunks)
+
+
+class _Broken:
+    def operation(self, call: Any, provider: str, base_url: str) -> Any:
+        raise RuntimeError("observer bug")
+
+
+class _BrokenScope:
+    def operation(self, call: Any, provider: str, base_url: str) -> Any:
+        return self
+
+    def attempt(self, number: int) -> Any:
+        return self
+
+    def end(self, *args: Any) -> None:
+        raise RuntimeError("observer bug")
+
+
+@pytest.mark.parametrize("observer", [_Broken(), _BrokenScope()], ids=["start", "end"])
+async def test_a_failing_observer_is_logged_and_never_fails_the_call(
+    mailseg_emulator: Emulator,
+    telemetry: Telemetry,
+    observer: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with mailseg_emulator.client(observers=[observer, telemetry.tracing]) as client:
+        page = await client.tags.list()
+    assert page.total == len(mailseg_emulator.tags)
+    assert len(telemetry.spans()) == 2  # the other observer still saw the call
+    assert "failed; the call goes on" in caplog.text
