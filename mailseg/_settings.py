@@ -62,19 +62,22 @@ def _option(
 _optional_str = _check(lambda v: v is None or isinstance(v, str), "must be a string")
 
 
-def _tuple(value: Iterable[Any] | None) -> tuple[Any, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ConfigurationError("trace_configs and observers take a list")
-    return tuple(value)
+def _tuple(name: str) -> Callable[[Iterable[Any] | None], tuple[Any, ...]]:
+    def convert(value: Iterable[Any] | None) -> tuple[Any, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise ConfigurationError(f"{name} must be a list")
+        return tuple(value)
+
+    return convert
 
 
-def _tuple_option(doc: str, check: Callable[[Any, Any, Any], None]) -> Any:
+def _tuple_option(name: str, doc: str, check: Callable[[Any, Any, Any], None]) -> Any:
     return attrs.field(
         default=(),
         kw_only=True,
-        converter=_tuple,
+        converter=_tuple(name),
         validator=check,
         metadata={"doc": doc, "parse": None, "env": False, "config": False},
     )
@@ -151,6 +154,7 @@ class Settings:
     )
 
     trace_configs: tuple[aiohttp.TraceConfig, ...] = _tuple_option(
+        "trace_configs",
         "`aiohttp.TraceConfig`s for the session the client creates (not with `session`)",
         _check(
             lambda v: all(isinstance(c, aiohttp.TraceConfig) for c in v),
@@ -158,6 +162,7 @@ class Settings:
         ),
     )
     observers: tuple[Observer, ...] = _tuple_option(
+        "observers",
         "told of every call and HTTP attempt: `mailseg.tracing.Tracing()` (the `otel` extra)",
         _check(
             lambda v: all(callable(getattr(o, "operation", None)) for o in v),

@@ -235,6 +235,10 @@ async def test_trace_configs_with_a_callers_session_is_refused(
         mailseg_emulator.client(trace_configs=["not a TraceConfig"])
     with pytest.raises(mailseg.ConfigurationError, match="observers"):
         mailseg_emulator.client(observers=[object()])
+    with pytest.raises(mailseg.ConfigurationError, match="observers must be a list"):
+        mailseg_emulator.client(observers=Tracing())
+    with pytest.raises(mailseg.ConfigurationError, match="trace_configs must be a list"):
+        mailseg_emulator.client(trace_configs=aiohttp.TraceConfig())
 
 
 async def test_spans_only_when_metrics_are_off(mailseg_emulator: Emulator) -> None:
