@@ -15,21 +15,25 @@ import collections
 import contextvars
 import hmac
 import json
+import logging
 import socket
 import struct
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+import attrs
 from aiohttp import web
 
 from mailseg.testing.dialect import Dialect, Reply
-from mailseg.testing.errors import ApiError, ErrorKind, not_found
+from mailseg.testing.errors import ApiError, ErrorKind, invalid, not_found
 from mailseg.testing.faults import FaultKind, FaultPlan, Faults, RawReply, fault_reply
 from mailseg.testing.parsing import MALFORMED
 from mailseg.testing.recording import RecordedRequest, redact_headers
 from mailseg.testing.store import Store
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_log = logging.getLogger("mailseg.testing")
 
 # The parsed body, handed from the middleware (which reads it once, to record it) to the
 # handler. A context variable rather than a request key: it works on every aiohttp version.
@@ -145,6 +149,8 @@ class Service:
                 return _raw_response(reply)
             return _json_response(reply)
         response = await self._dispatch(request, handler)
+        if record.body_unread:
+            response.force_close()
         if draw.fault is FaultKind.APPLY_THEN_500:
             # The handler ran and its effect stays; only the answer is lost.
             reply = fault_reply(draw.fault, self.dialect, 0)
@@ -154,13 +160,23 @@ class Service:
         return response
 
     async def _record(self, request: web.Request) -> RecordedRequest:
-        raw = await request.read()
-        body: object = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
-                body = MALFORMED
+        raw = b""
+        body: object
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            body = ApiError(
+                ErrorKind.TOO_LARGE, f"request body is larger than {_CLIENT_MAX_SIZE} bytes"
+            )
+        except web.RequestPayloadError:
+            # A body that cannot be decoded (a bad Content-Encoding, broken chunks): refused
+            # in the provider's format rather than by aiohttp's plain-text 500. The stream is
+            # marked ended so aiohttp does not read on into the same error (and log it) after
+            # the answer; the connection is closed after the answer, as its framing is lost.
+            request.content.feed_eof()
+            body = invalid("", "request body could not be read")
+        else:
+            body = self.reader.body(raw)
         _BODY.set(body)
         record = RecordedRequest(
             index=self._received,
@@ -168,8 +184,9 @@ class Service:
             path=request.raw_path.split("?", 1)[0],
             query={key: value for key, value in request.query.items()},
             headers=redact_headers(request.headers),
-            body=None if body is MALFORMED else body,
+            body=None if body is MALFORMED or isinstance(body, ApiError) else body,
             raw_body_size=len(raw),
+            body_unread=isinstance(body, ApiError) and not raw,
         )
         self._received += 1
         self.recorded.append(record)
@@ -180,16 +197,30 @@ class Service:
             self._authenticate(request)
             route_error = request.match_info.http_exception
             if isinstance(route_error, web.HTTPMethodNotAllowed):
-                raise ApiError(
-                    ErrorKind.METHOD_NOT_ALLOWED,
-                    f"method {request.method} is not allowed here; "
-                    f"allowed: {', '.join(sorted(route_error.allowed_methods))}",
+                allowed = ", ".join(sorted(route_error.allowed_methods))
+                reply = self.dialect.error(
+                    ApiError(
+                        ErrorKind.METHOD_NOT_ALLOWED,
+                        f"method {request.method} is not allowed here; allowed: {allowed}",
+                    )
                 )
+                # RFC 9110, 15.5.6: a 405 must list the methods the resource takes.
+                return _json_response(attrs.evolve(reply, headers={"Allow": allowed}))
             if route_error is not None:
                 raise not_found("not found")
+            body = _BODY.get(None)
+            if isinstance(body, ApiError) and body.kind is ErrorKind.TOO_LARGE:
+                raise body  # too large for any endpoint, whether it reads a body or not
             return await handler(request)
         except ApiError as error:
             return _json_response(self.dialect.error(error))
+        except Exception:
+            # A bug of the emulator. Still answered in the provider's format (the tests that
+            # fuzz the emulator fail on any 5xx), never as aiohttp's plain-text page.
+            _log.exception("the emulator failed on %s %s", request.method, request.path)
+            return _json_response(
+                self.dialect.error(ApiError(ErrorKind.SERVER_ERROR, "internal error"))
+            )
 
     def _authenticate(self, request: web.Request) -> None:
         header = request.headers.get("Authorization", "")

@@ -26,6 +26,7 @@ _CODES = {
     ErrorKind.NOT_FOUND: (404, 30036),
     ErrorKind.DUPLICATE: (400, 32603),
     ErrorKind.METHOD_NOT_ALLOWED: (405, 30035),
+    ErrorKind.TOO_LARGE: (413, 30035),
     ErrorKind.SERVER_ERROR: (500, 500),  # undocumented: the code repeats the status
 }
 

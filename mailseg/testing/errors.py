@@ -13,6 +13,7 @@ class ErrorKind(enum.Enum):
     NOT_FOUND = "not_found"
     DUPLICATE = "duplicate"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    TOO_LARGE = "too_large"
     SERVER_ERROR = "server_error"
 
 

@@ -9,6 +9,7 @@ string).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, Final
@@ -24,7 +25,7 @@ from mailseg.testing.conditions import (
     StoredCondition,
     StoredConditionItem,
 )
-from mailseg.testing.errors import invalid
+from mailseg.testing.errors import ApiError, invalid
 from mailseg.testing.naming import Naming
 from mailseg.testing.store import Store
 
@@ -36,9 +37,20 @@ _TAG_NAME = re.compile(r"[A-Za-z0-9_\u3400-\u4dbf\u4e00-\u9fff]+")
 PAGE_SIZE_MAX: Final = 100
 PAGE_SIZE_DEFAULT: Final = 10
 MEMBER_IDS_MAX: Final = 1000
+_ITEM_KEYS: Final = ("field_name", "op", "value", "campaign_id")
+_FILTER_ITEM_KEYS: Final = ("field_name", "op", "value")
 
 #: A body that was sent but is not JSON (the middleware parses once and leaves this behind).
 MALFORMED: Final = object()
+
+# An escape that can decode to a UTF-16 surrogate (\ud800 to \udfff): only then can a body
+# parsed from UTF-8 hold one, so only then is it worth walking.
+_SURROGATE_ESCAPE: Final = re.compile(rb"\\u[dD][89a-fA-F]")
+# ASCII digits, an optional minus: Python's int() also takes "1_2", "+5", " 5 " and
+# non-ASCII digits, none of which is an integer on the wire.
+_QUERY_INTEGER: Final = re.compile(r"-?[0-9]+")
+# Digits past this are out of any range the pages give (and past what int() parses cheaply).
+_QUERY_INTEGER_DIGITS: Final = 9
 
 
 @attrs.frozen
@@ -69,10 +81,53 @@ class Reader:
         #: This provider's spelling of a neutral key: ``reader.key("segment_name")``.
         self.key = naming
 
+    # -- the body -----------------------------------------------------------------------------
+
+    def body(self, raw: bytes) -> object:
+        """Parse a request body once: its JSON, None when empty, or :data:`MALFORMED`.
+
+        Malformed covers what ``json.loads`` takes but JSON does not have (``NaN``,
+        ``Infinity``) and nesting too deep to parse. A string holding a lone surrogate
+        (``"a\\ud800b"``: valid JSON, but no Unicode text, so no answer could echo it) comes
+        back as the 400 to raise when the body is read, naming the key that holds it.
+        """
+        if not raw.strip():
+            return None
+        try:
+            body = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, too deep
+            return MALFORMED
+        if _SURROGATE_ESCAPE.search(raw):
+            error = self._lone_surrogate(body)
+            if error is not None:
+                return error
+        return body
+
+    def _lone_surrogate(self, body: object) -> ApiError | None:
+        # Iterative: a body may nest as deep as json.loads allows, past Python's stack.
+        stack: list[tuple[object, str]] = [(body, "")]
+        while stack:
+            value, key = stack.pop()
+            if isinstance(value, str):
+                if not _is_text(value):
+                    return invalid(
+                        self.key.neutral(key), "[{key}] holds a lone surrogate, which is no text"
+                    )
+            elif isinstance(value, dict):
+                for name, item in value.items():
+                    if not _is_text(name):
+                        return invalid("", "a key of the body holds a lone surrogate")
+                    stack.append((item, name))
+            elif isinstance(value, list):
+                stack.extend((item, key) for item in value)
+        return None
+
     # -- generic checks -----------------------------------------------------------------------
 
     def object_body(self, body: object, *, required: bool = True) -> Mapping[str, Any]:
         """The JSON object a body holds; 400 when it is malformed, not an object, or absent."""
+        if isinstance(body, ApiError):
+            raise body
         if body is MALFORMED:
             raise invalid("", "request body is not valid JSON")
         if body is None:
@@ -143,8 +198,14 @@ class Reader:
         condition = self.condition(obj.get("condition"), store, by_campaign=type_ == 1)
         return SegmentSpec(name, type_, condition)
 
-    def condition(self, raw: object, store: Store, *, by_campaign: bool) -> StoredCondition:
-        """A valid condition for a segment of type 1 (``by_campaign``) or 0."""
+    def condition(
+        self, raw: object, store: Store, *, by_campaign: bool, members_filter: bool = False
+    ) -> StoredCondition:
+        """A valid condition for a segment of type 1 (``by_campaign``) or 0.
+
+        ``members_filter``: the condition of a members page, whose items take no campaign id
+        (its table lists ``fieldName``, ``op`` and ``value`` only).
+        """
         if raw is None:
             raise invalid("condition", "[{key}] is required")
         if not isinstance(raw, dict):
@@ -156,13 +217,16 @@ class Reader:
         items = raw.get("items")
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
             raise invalid("items", f"[{{key}}] must hold 1 to {MAX_ITEMS} conditions")
-        parsed = tuple(self._item(item, store, by_campaign=by_campaign) for item in items)
+        keys = _FILTER_ITEM_KEYS if members_filter else _ITEM_KEYS
+        parsed = tuple(self._item(item, store, keys, by_campaign=by_campaign) for item in items)
         return StoredCondition(relation, parsed)
 
-    def _item(self, raw: object, store: Store, *, by_campaign: bool) -> StoredConditionItem:
+    def _item(
+        self, raw: object, store: Store, keys: Collection[str], *, by_campaign: bool
+    ) -> StoredConditionItem:
         if not isinstance(raw, dict):
             raise invalid("items", "every one of [{key}] must be an object")
-        self.check_keys(raw, ("field_name", "op", "value", "campaign_id"))
+        self.check_keys(raw, keys)
         field = self._str(raw, "field_name", required=True)
         op = self._str(raw, "op", required=True)
         value = self._str(raw, "value", required=True)
@@ -204,7 +268,7 @@ class Reader:
         raw = obj.get("condition")
         if raw is None:
             return None
-        return self.condition(raw, store, by_campaign=False)
+        return self.condition(raw, store, by_campaign=False, members_filter=True)
 
     def member_ids(self, body: object) -> list[str]:
         """1 to 1000 contact ids, as a removal or tagging request sends them."""
@@ -268,11 +332,27 @@ class Reader:
         return int(raw)
 
 
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is Unicode text, that is holds no lone surrogate."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _query_int(query: Mapping[str, str], wire: str, neutral: str, *, default: int) -> int:
     raw = query.get(wire)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid(neutral, "[{key}] must be an integer") from None
+    if _QUERY_INTEGER.fullmatch(raw) is None:
+        raise invalid(neutral, "[{key}] must be an integer")
+    if len(raw.lstrip("-").lstrip("0")) > _QUERY_INTEGER_DIGITS:
+        raise invalid(neutral, "[{key}] is out of range")
+    return int(raw)

@@ -42,6 +42,8 @@ class RecordedRequest:
         delay: the latency injected before answering, in seconds.
         fault: the injected fault, if one fired.
         status: the status answered; None while in flight or when the connection was reset.
+        body_unread: the body could not be read (larger than the emulator takes, or its
+            encoding or chunks broken); it was refused and the connection closed.
     """
 
     index: int
@@ -54,3 +56,4 @@ class RecordedRequest:
     delay: float = 0.0
     fault: FaultKind | None = None
     status: int | None = None
+    body_unread: bool = False

@@ -25,6 +25,7 @@ _STATUS = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.DUPLICATE: 409,
     ErrorKind.METHOD_NOT_ALLOWED: 405,
+    ErrorKind.TOO_LARGE: 413,
     ErrorKind.SERVER_ERROR: 500,
 }
 
