@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 import attrs
+from multidict import MultiMapping
 
 from mailseg.testing.conditions import (
     CAMPAIGN_VALUES,
@@ -302,9 +303,13 @@ class Reader:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def check_query(self, query: Mapping[str, str], allowed: Collection[str]) -> None:
-        """Refuse the other provider's spelling of a query key; ignore other unknown keys."""
+    def check_query(self, query: MultiMapping[str], allowed: Collection[str]) -> None:
+        """Refuse the other provider's spelling of a query key, or a key of ours given twice
+        (``offset=1&offset=2`` holds no one integer); ignore other unknown keys."""
         wire_allowed = {self.key(k) for k in allowed}
+        for key in wire_allowed:
+            if len(query.getall(key, ())) > 1:
+                raise invalid(self.key.neutral(key), "[{key}] must be given once")
         for key in query:
             expected = self.key.expected_for(key)
             if key not in wire_allowed and expected is not None and expected in wire_allowed:
@@ -325,7 +330,7 @@ class Reader:
     def type_filter(self, query: Mapping[str, str]) -> int | None:
         """The optional ``type`` of a segment listing: 0 or 1."""
         raw = query.get("type")
-        if raw in (None, ""):
+        if raw is None:
             return None
         if raw not in ("0", "1"):
             raise invalid("type", "type only be 0 (by field) or 1 (by campaign)")
@@ -349,8 +354,9 @@ def _is_text(value: str) -> bool:
 
 def _query_int(query: Mapping[str, str], wire: str, neutral: str, *, default: int) -> int:
     raw = query.get(wire)
-    if raw is None or raw == "":
+    if raw is None:
         return default
+    # An empty value ("offset=") is no integer either: absent means the default, empty not.
     if _QUERY_INTEGER.fullmatch(raw) is None:
         raise invalid(neutral, "[{key}] must be an integer")
     if len(raw.lstrip("-").lstrip("0")) > _QUERY_INTEGER_DIGITS:

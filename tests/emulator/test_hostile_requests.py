@@ -139,7 +139,7 @@ async def test_a_gzip_body_is_read(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "size",
-    ["1_2", "+5", " 5 ", "5 ", "\uff15", "\u0665", "5.0", "1e1", "0x10", "five", "--5"],
+    ["", "1_2", "+5", " 5 ", "5 ", "\uff15", "\u0665", "5.0", "1e1", "0x10", "five", "--5"],
     ids=repr,
 )
 @pytest.mark.parametrize("where", ["segments", "tags", "segment members", "tag members"])
@@ -239,3 +239,10 @@ async def test_a_bug_in_a_handler_is_a_500_in_the_providers_format_not_plain_tex
     status_key = "status" if api.emu.provider == "sendcloud" else "code"
     assert answer.body[status_key] == 500
     assert "a bug" in caplog.text
+
+
+@pytest.mark.parametrize("key", ["offset", "page_size"])
+async def test_a_query_integer_given_twice_is_refused(api: Api, key: str) -> None:
+    wire = k(api, key) if key == "page_size" else key
+    answer = await api("GET", f"{api.p}/segments?{wire}=1&{wire}=2")
+    assert_error(api, answer, 400, key)
