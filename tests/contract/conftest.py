@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from typing import cast
 
 import pytest
 
 from mailseg.testing import Emulator
-from mailseg.testing.emulator import Provider
 
 
 class ServedEmulator:
@@ -20,9 +18,7 @@ class ServedEmulator:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.emu = Emulator(
-            cast("Provider", provider), contacts=200, seed=5, processing_polls=1, max_recorded=50
-        )
+        self.emu = Emulator(provider, contacts=200, seed=5, processing_polls=1, max_recorded=50)
         asyncio.run_coroutine_threadsafe(self.emu.start(), self.loop).result(timeout=10)
 
     def close(self) -> None:
