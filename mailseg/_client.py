@@ -58,6 +58,7 @@ class Client:
             rate_limit=None if settings.rate_limit is None else float(settings.rate_limit),
             trace_configs=settings.trace_configs,
             observers=settings.observers,
+            max_response_bytes=settings.max_response_bytes,
         )
         self._attach(settings, transport, owns_pool=True)
 

@@ -61,6 +61,39 @@ def _option(
 
 _optional_str = _check(lambda v: v is None or isinstance(v, str), "must be a string")
 
+#: 16 MiB: a page of 100 members is tens of KiB, so this is far above any real answer and
+#: far below a memory problem.
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+def _credential(*, colon: bool = True) -> Callable[[Any, Any, Any], None]:
+    """A credential: a string without control characters (and, for ``api_user``, no ``:``).
+
+    The value is never echoed: the error names the option and the rule only.
+    """
+
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{attribute.name} must be a string")
+        # \r or \n would split the Authorization header; \0 and the other C0/C1 controls
+        # have no place in a credential either, and aiohttp refuses some of them per call.
+        if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+            raise ConfigurationError(
+                f"{attribute.name} holds a control character (such as \\r, \\n or \\0): "
+                "check how it was read (a trailing newline from a file?)"
+            )
+        if not colon and ":" in value:
+            # RFC 7617: the user-id of Basic credentials cannot contain a colon, since the
+            # first colon separates it from the password.
+            raise ConfigurationError(
+                f"{attribute.name} holds a ':', which HTTP Basic credentials cannot carry "
+                "(RFC 7617); if you have a ready token, pass it as token"
+            )
+
+    return validate
+
 
 def _tuple(name: str) -> Callable[[Iterable[Any] | None], tuple[Any, ...]]:
     def convert(value: Iterable[Any] | None) -> tuple[Any, ...]:
@@ -100,9 +133,13 @@ class Settings:
             "config": True,
         }
     )
-    api_user: str | None = _option(None, "the account's API user", check=_optional_str)
-    api_key: str | None = _option(None, "the account's API key", check=_optional_str)
-    token: str | None = _option(None, "a ready token instead of user and key", check=_optional_str)
+    api_user: str | None = _option(
+        None,
+        "the account's API user (no `:`, no control character)",
+        check=_credential(colon=False),
+    )
+    api_key: str | None = _option(None, "the account's API key", check=_credential())
+    token: str | None = _option(None, "a ready token instead of user and key", check=_credential())
     base_url: str | None = _option(
         None,
         "https, unless the host is loopback (127.0.0.0/8, ::1, localhost)",
@@ -141,6 +178,12 @@ class Settings:
             lambda v: v is None or (_is_number(v) and v > 0),
             "must be a number of requests per second > 0",
         ),
+    )
+    max_response_bytes: int = _option(
+        DEFAULT_MAX_RESPONSE_BYTES,
+        "the largest answer body read, in bytes, after decompression (default 16 MiB)",
+        parse=int,
+        check=_check(lambda v: _is_int(v) and v >= 1, "must be an integer >= 1"),
     )
     session: aiohttp.ClientSession | None = _option(
         None,

@@ -16,10 +16,11 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import aiohttp
+import attrs
 import cattrs
 from yarl import URL
 
@@ -32,8 +33,8 @@ from mailseg.errors import (
     APIError,
     ConfigurationError,
     MailsegError,
-    RateLimitError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
     UnexpectedResponseError,
 )
@@ -49,8 +50,20 @@ _sleep = asyncio.sleep
 
 
 def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash; https unless the host is loopback."""
+    """The base URL without a trailing slash; https unless the host is loopback.
+
+    Userinfo (``https://user:pw@host``) is refused without echoing the URL: credentials
+    go in ``api_user`` / ``api_key``, and a URL is printed (``repr(client)``, errors) where
+    a credential must never be.
+    """
     parts = urlsplit(base_url)
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            "base_url must not carry credentials (user:password@host): "
+            "pass them as api_user and api_key"
+        )
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in base_url):
+        raise ConfigurationError("base_url must not contain spaces or control characters")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"base_url must be an http(s) URL, got {base_url!r}")
     if parts.query or parts.fragment:
@@ -138,8 +151,10 @@ class Transport:
         rate_limit: float | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         observers: Sequence[Observer] = (),
+        max_response_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self.adapter = adapter
+        self.max_response_bytes = max_response_bytes
         self.max_concurrency = max_concurrency
         self._limiter = None if rate_limit is None else RateLimiter(rate_limit)
         self.base_url = base_url
@@ -170,30 +185,20 @@ class Transport:
         """Send ``call.request`` with retries and return ``call.parse`` of the answer."""
         if self._observers:
             return await self._send_observed(call)
-        return self._parse(call, await self._exchange(call.request, call.repeatable, None))
+        return await self._exchange(call, None)
 
     async def _send_observed(self, call: Call[T]) -> T:
         scope = _Scopes.start(self._observers, call, self.adapter.name, self.base_url)
         try:
-            result = self._parse(call, await self._exchange(call.request, call.repeatable, scope))
+            result = await self._exchange(call, scope)
         except BaseException as exc:
             scope.end(exc)
             raise
         scope.end(None)
         return result
 
-    def _parse(self, call: Call[T], response: Response) -> T:
-        _raw.record(response)
-        try:
-            return call.parse(response)
-        except (APIError, UnexpectedResponseError):
-            raise
-        except Exception as exc:  # any parse failure means a bad response
-            raise response.unexpected(_describe(exc)) from exc
-
-    async def _exchange(
-        self, request: Request, repeatable: bool, scope: OperationScope | None
-    ) -> Response:
+    async def _exchange(self, call: Call[T], scope: OperationScope | None) -> T:
+        request, repeatable = call.request, call.repeatable
         session = self.pool.session()
         url = URL(self.base_url + request.path, encoded=True)
         if request.query:
@@ -210,11 +215,21 @@ class Transport:
                 await self._limiter.wait()
             started = time.perf_counter()
             seen = None if scope is None else scope.attempt(attempt)
+            failed: tuple[TransportError, Failure] | None = None
             try:
+                # No redirects: an answer that points elsewhere would take the
+                # Authorization header and the body to a host base_url does not name.
+                # raise_for_status=False: a caller's session may set it; statuses are ours.
                 async with session.request(
-                    request.method, url, data=data, headers=headers, timeout=self._timeout
+                    request.method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    raise_for_status=False,
                 ) as raw:
-                    body = await raw.read()
+                    body = await self._read(raw, request)
                     response = Response(
                         raw.status,
                         raw.headers,
@@ -223,34 +238,112 @@ class Transport:
                         self.adapter.name,
                         self.adapter.request_id_headers,
                     )
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                failure, kind = _transport_failure(exc, request)
-                _log(request, type(exc).__name__, attempt, started)
+                    verdict = self._judge(call, response)
+                    if verdict.suspect:
+                        # The body is not what the provider sends: whatever framed it
+                        # may be off too (a short Content-Length leaves the rest to be
+                        # read as the next answer), so the connection is never reused.
+                        _discard(raw)
+            except MailsegError as exc:  # the body was over max_response_bytes
                 if seen is not None:
-                    seen.end(None, failure)
-                if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
-                    raise failure from exc
-                await _sleep(policy.backoff(attempt))
-                continue
+                    seen.end(None, exc)
+                raise
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                failed = _transport_failure(exc, request)
+                _log(request, type(exc).__name__, attempt, started)
+            except Exception as exc:  # aiohttp refusing to build or send the request
+                failed = (_unsendable(exc, request), Failure.FINAL)
+                _log(request, type(exc).__name__, attempt, started)
             except BaseException as exc:  # cancelled: the attempt span still ends
                 if seen is not None:
                     seen.end(None, exc)
                 raise
+            if failed is not None:
+                # Raised here, outside the except clause and "from None": the aiohttp
+                # exception is neither the cause nor the context, since its repr can hold
+                # the request's headers, Authorization included.
+                failure, kind = failed
+                if seen is not None:
+                    seen.end(None, failure)
+                if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
+                    raise failure from None
+                await _sleep(policy.backoff(attempt))
+                continue
             _log(request, response.status, attempt, started)
-            error = self._error(response)
             if seen is not None:
-                seen.end(response.status, error)
-            if error is None:
-                return response
-            delay = self._retry_delay(error, response, attempt, attempts, repeatable)
+                seen.end(response.status, verdict.answer_error)
+            if verdict.error is None:
+                return cast("T", verdict.value)
+            delay = self._retry_delay(verdict.error, response, attempt, attempts, repeatable)
             if delay is None:
-                raise error
+                raise verdict.error
             await _sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _error(self, response: Response) -> MailsegError | None:
+    def _judge(self, call: Call[T], response: Response) -> _Verdict:
+        """What an answer amounts to: the parsed value, or the error to raise or retry."""
+        if 300 <= response.status < 400:
+            redirect = response.unexpected(_redirect(response))
+            return _Verdict(error=redirect, answer_error=redirect, suspect=True)
+        error, foreign = self._error(response)
+        if error is not None:
+            return _Verdict(error=error, answer_error=error, suspect=foreign)
+        _raw.record(response)
         try:
-            return self.adapter.error(response)
+            return _Verdict(value=call.parse(response))
+        except (APIError, UnexpectedResponseError) as exc:
+            return _Verdict(error=exc, suspect=isinstance(exc, UnexpectedResponseError))
+        except Exception as exc:  # any parse failure means a bad response
+            unexpected = response.unexpected(_describe(exc))
+            unexpected.__cause__ = exc
+            return _Verdict(error=unexpected, suspect=True)
+
+    async def _read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
+        """The body, decompressed, up to ``max_response_bytes``; past it the read stops.
+
+        Counted while it streams in, so the excess is never held (a gzip bomb inflates one
+        bounded chunk at a time); the connection is then closed, not put back in the pool.
+        """
+        limit = self.max_response_bytes
+        declared = raw.content_length
+        if declared is not None and declared > limit and not raw.headers.get("Content-Encoding"):
+            _discard(raw)
+            raise self._too_large(raw, request, b"", limit, declared, declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in raw.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                _discard(raw)
+                raise self._too_large(raw, request, b"".join(chunks), limit, size, declared=False)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(
+        self,
+        raw: aiohttp.ClientResponse,
+        request: Request,
+        start: bytes,
+        limit: int,
+        size: int,
+        *,
+        declared: bool,
+    ) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            limit=limit,
+            size=size,
+            declared=declared,
+            status=raw.status,
+            body=start[:200],
+            provider=self.adapter.name,
+            method=request.method,
+            path=request.path,
+        )
+
+    def _error(self, response: Response) -> tuple[MailsegError | None, bool]:
+        """The error this answer is, if any, and whether its body is not the provider's."""
+        try:
+            return self.adapter.error(response), False
         except Exception as caught:  # an adapter that cannot read the body
             exc = (
                 caught
@@ -258,14 +351,14 @@ class Transport:
                 else response.unexpected(_describe(caught))
             )
             if 200 <= response.status < 300:
-                return exc
+                return exc, True
             # A proxy's HTML 502, an empty 429, a gateway's 404 page: the body
             # is not the provider's, but the status still says what happened,
             # so the error is classed (and retried) by it.
             return response.api_error(
                 f"HTTP {response.status} without the provider's error body "
                 f"(body starts {exc.excerpt[:80]!r})"
-            )
+            ), True
 
     def _retry_delay(
         self,
@@ -279,10 +372,26 @@ class Transport:
         status = response.status
         if attempt == attempts or not self.retry.retries_status(status, repeatable=repeatable):
             return None
-        retry_after = error.retry_after if isinstance(error, RateLimitError) else None
-        if retry_after is None and status == 503:
+        retry_after: float | None = getattr(error, "retry_after", None)
+        if retry_after is None and status in (429, 503):
             retry_after = parse_retry_after(response.headers)
         return self.retry.delay(attempt, retry_after)
+
+
+@attrs.frozen
+class _Verdict:
+    """An answer judged: ``value`` when it is a success, else ``error``.
+
+    ``answer_error`` is the error the answer itself is (an error status, a redirect),
+    what the attempt's observers are told; a body that then fails to parse is an error
+    of the call, not of the attempt. ``suspect``: the body is not what the provider
+    sends, so its connection must not be reused.
+    """
+
+    value: object = None
+    error: MailsegError | None = None
+    answer_error: MailsegError | None = None
+    suspect: bool = False
 
 
 class _Scopes:
@@ -344,6 +453,37 @@ def _observer_failed(observer: object) -> None:
     # The traceback names the observer's code; it holds no request data.
     logger.warning(
         "observer %s failed; the call goes on", type(observer).__qualname__, exc_info=True
+    )
+
+
+def _discard(raw: aiohttp.ClientResponse) -> None:
+    """Close the response's connection so that it is never reused.
+
+    ``raw.close()`` alone does not do it once the body is read: aiohttp has already put
+    the connection back in the pool (at the end of the body, which may have come with the
+    headers). Its protocol, kept on the response, is closed too; the pool then drops it.
+    """
+    protocol = getattr(raw, "_protocol", None)  # aiohttp keeps no public handle on it
+    raw.close()
+    if protocol is not None and hasattr(protocol, "close"):
+        protocol.close()
+
+
+def _unsendable(exc: Exception, request: Request) -> TransportError:
+    # Only the exception's type: aiohttp's message for a bad header value can quote it.
+    return TransportError(
+        f"the request could not be sent ({type(exc).__name__})",
+        method=request.method,
+        path=request.path,
+    )
+
+
+def _redirect(response: Response) -> str:
+    target = urlsplit(response.headers.get("Location", ""))
+    where = f" to {target.scheme}://{target.hostname}" if target.hostname else ""
+    return (
+        f"a redirect (HTTP {response.status}){where}, which mailseg does not follow: "
+        "credentials and bodies go only to base_url"
     )
 
 

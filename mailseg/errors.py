@@ -20,6 +20,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "SegmentFailedError",
     "ServerError",
     "TransportError",
@@ -155,7 +156,16 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """The provider failed (5xx). A 500 may have taken effect: creates are never repeated."""
+    """The provider failed (5xx). A 500 may have taken effect: creates are never repeated.
+
+    Attributes:
+        retry_after: the delay the provider asked for (``Retry-After``, sent with a 503
+            most often), in seconds, or None.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
 class TransportError(MailsegError):
@@ -218,6 +228,29 @@ class UnexpectedResponseError(MailsegError):
         super().__init__(
             f"{provider or 'provider'} sent an unexpected response{request} "
             f"(HTTP {status}): {message}; body starts {self.excerpt!r}"
+        )
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """The answer's body is larger than the client's ``max_response_bytes``.
+
+    Counted after decompression, while the body streams in: reading stops at the limit,
+    the excess is never held, and the connection is closed rather than reused.
+
+    Attributes:
+        limit: the ``max_response_bytes`` in force.
+        size: the size the body was known to exceed when reading stopped (its declared
+            ``Content-Length``, or the bytes received so far).
+    """
+
+    def __init__(self, *, limit: int, size: int, declared: bool, **kwargs: Any) -> None:
+        self.limit = limit
+        self.size = size
+        said = "says it is" if declared else "passed"
+        super().__init__(
+            f"the body {said} {size} bytes, over the limit of {limit} bytes "
+            "(the client's max_response_bytes)",
+            **kwargs,
         )
 
 

@@ -60,7 +60,11 @@ async def test_reads_are_retried_after_any_transport_failure(name: str) -> None:
             with pytest.raises(mailseg.TransportError) as caught:
                 await client.segments.get("s1")
         assert attempts(mocked) == 3
-    assert caught.value.__cause__ is exc
+    # Named in the message, never chained: an aiohttp exception's repr can hold the
+    # request's headers (tests/test_security.py walks every raised error for that).
+    assert type(exc).__name__ in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
     assert caught.value.path == "/v1/marketing/lists/segments/s1"
 
 
@@ -84,7 +88,8 @@ async def test_a_tls_failure_is_not_retried() -> None:
             with pytest.raises(mailseg.TransportError) as caught:
                 await client.segments.get("s1")
         assert attempts(mocked) == 1
-    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorCertificateError)
+    assert "ClientConnectorCertificateError" in str(caught.value)
+    assert caught.value.__cause__ is None
 
 
 async def test_any_other_client_error_is_a_transport_error() -> None:

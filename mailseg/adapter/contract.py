@@ -36,6 +36,7 @@ from mailseg.adapter.status import error_class, parse_retry_after
 from mailseg.errors import (
     APIError,
     RateLimitError,
+    ServerError,
     UnexpectedResponseError,
     UnsupportedOperationError,
 )
@@ -189,7 +190,8 @@ class Response:
             "headers": self.headers,
             "request_id": self.request_id,
         }
-        if issubclass(cls, RateLimitError):
+        if issubclass(cls, (RateLimitError, ServerError)):
+            # A 429's and a 503's Retry-After travel with the error, as README promises.
             return cls(message, retry_after=parse_retry_after(self.headers), **fields)
         return cls(message, **fields)
 
