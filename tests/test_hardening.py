@@ -22,6 +22,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 import mailseg
 from mailseg import _transport
@@ -275,30 +277,17 @@ async def test_a_redirect_is_not_followed_and_nothing_reaches_the_other_host(
 # -- nothing reachable from an error holds a credential ----------------------------------------
 
 
+def _request_info(authorization: str) -> aiohttp.RequestInfo:
+    """What aiohttp keeps of a request on its exceptions: the headers too."""
+    headers = CIMultiDictProxy(CIMultiDict({"Authorization": authorization}))
+    return aiohttp.RequestInfo(URL("https://h/x"), "GET", headers)
+
+
 @pytest.mark.parametrize(
     "exc",
     [
-        aiohttp.TooManyRedirects(
-            aiohttp.RequestInfo(
-                aiohttp.client_reqrep.URL("https://h/x"),
-                "GET",
-                aiohttp.client_reqrep.CIMultiDictProxy(
-                    aiohttp.client_reqrep.CIMultiDict({"Authorization": f"Bearer {TOKEN}"})
-                ),
-            ),
-            (),
-        ),
-        aiohttp.ClientResponseError(
-            aiohttp.RequestInfo(
-                aiohttp.client_reqrep.URL("https://h/x"),
-                "GET",
-                aiohttp.client_reqrep.CIMultiDictProxy(
-                    aiohttp.client_reqrep.CIMultiDict({"Authorization": f"Basic {TOKEN}"})
-                ),
-            ),
-            (),
-            status=400,
-        ),
+        aiohttp.TooManyRedirects(_request_info(f"Bearer {TOKEN}"), ()),
+        aiohttp.ClientResponseError(_request_info(f"Basic {TOKEN}"), (), status=400),
         aiohttp.ServerDisconnectedError(),
         aiohttp.ClientPayloadError("cut short"),
     ],
