@@ -41,9 +41,10 @@ LAYERS = [
     {"mailseg._segments", "mailseg._tags"},
     {"mailseg._client"},
     {"mailseg"},
-    # Above the client, through its public surface: the blocking facade, and the
-    # OpenTelemetry observer (the client reaches it only through mailseg._hooks).
-    {"mailseg.sync", "mailseg.tracing"},
+    # Above the client, through its public surface: the blocking facade, the
+    # OpenTelemetry observer (the client reaches it only through mailseg._hooks), and
+    # durable bulk jobs (mailseg.jobs, a room: the client never imports it).
+    {"mailseg.sync", "mailseg.tracing", "mailseg.jobs"},
     {"mailseg.testing"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
@@ -115,3 +116,14 @@ def test_every_module_has_a_room() -> None:
     walked = {module_name(path) for path in CORE.rglob("*.py")}
     assert {"mailseg.testing.emulator", "mailseg.adapter.contract"} <= walked
     assert all(room(name) is not None for name in walked)
+
+
+def test_jobs_sit_above_the_client_on_its_public_api() -> None:
+    jobs = CORE / "jobs"
+    assert list(jobs.glob("*.py")), jobs
+    for path in jobs.rglob("*.py"):
+        for name in imports(path):
+            if name.split(".")[0] != "mailseg" or name.startswith("mailseg.jobs"):
+                continue
+            module = name if name in PUBLIC else name.rsplit(".", 1)[0]
+            assert module in PUBLIC, f"jobs/{path.name} imports {name}, not the public API"

@@ -269,7 +269,7 @@ async def run_local(
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
-        return await ledger.status(job_id)
+    return await ledger.status(job_id)
 
 
 def _resolve_source(spec: JobSpec, source: _sources.Source | None) -> _sources.Source:

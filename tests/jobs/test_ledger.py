@@ -1,0 +1,132 @@
+"""The SQLite ledger: the job's truth, exact by construction, and careful with other files."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mailseg import jobs
+from mailseg.jobs.ledger import LEDGER_FORMAT
+from mailseg.testing import Emulator
+from tests.jobs.conftest import write_lines
+
+
+async def assert_exact(job: jobs.Job, source_ids: list[str]) -> jobs.JobStatus:
+    """Every id of the source in exactly one chunk, and the sums equal to the chunks."""
+    status = await job.status()
+    records = [chunk async for chunk in job.chunks()]
+    seen = Counter(member for chunk in records for member in chunk.ids)
+    assert seen == Counter(source_ids)
+    assert [chunk.seq for chunk in records] == list(range(len(records)))
+    assert status.requested == sum(chunk.size for chunk in records) == len(source_ids)
+    assert status.requested == (
+        status.applied + status.unapplied + status.failed + status.pending + status.in_flight
+    )
+    succeeded = [c for c in records if c.state is jobs.ChunkState.SUCCEEDED]
+    assert status.applied == sum(c.count or 0 for c in succeeded)
+    assert status.unapplied == sum(c.unapplied for c in succeeded)
+    assert status.failed == sum(c.size for c in records if c.state is jobs.ChunkState.FAILED)
+    assert sum(status.chunks.values()) == len(records)
+    return status
+
+
+async def test_the_ledger_accounts_for_every_id_and_reports_the_shortfall(
+    ledger: jobs.SqliteLedger, tmp_path: Path
+) -> None:
+    async with Emulator("sendcloud", contacts=900, seed=2) as emu, emu.client() as client:
+        tag = await client.tags.create("ledger_exact")
+        known = [c.id for c in emu.contacts]
+        # The emulator counts ids that name a contact (tagged before or not), and not
+        # ids it does not know: those are the shortfall.
+        await client.tags.add_members(tag.id, known[:100])
+        unknown = [f"ffff{i:020d}" for i in range(50)]  # unknown to the provider
+        ids = known + unknown
+        path = write_lines(tmp_path / "ids.txt", ids)
+        job = await jobs.Job.create(ledger, "tags.add_members", tag.id, path, chunk_size=100)
+        status = await job.run(client)
+        assert status.state is jobs.JobState.FINISHED
+        assert status.ok
+        assert (status.applied, status.unapplied, status.failed) == (900, 50, 0)
+        await assert_exact(job, ids)
+        assert sorted(emu.tag_member_ids(tag.id)) == sorted(known)
+        first, last = await ledger.chunk(job.id, 0), await ledger.chunk(job.id, 9)
+        assert (first.count, first.unapplied, first.attempts) == (100, 0, 1)
+        assert (last.ids, last.count, last.unapplied) == (tuple(unknown), 0, 50)
+
+
+async def test_a_ledger_of_another_job_is_named(ledger: jobs.SqliteLedger) -> None:
+    await jobs.Job.create(ledger, "tags.add_members", "t1", ["a"], job_id="first")
+    with pytest.raises(jobs.JobNotFoundError) as caught:
+        await jobs.Job.open(ledger, "second")
+    assert caught.value.job_id == "second"
+    assert "holds no job 'second' (its jobs: first)" in str(caught.value)
+    with pytest.raises(jobs.JobConflictError, match=r"job first .* is another job"):
+        await jobs.Job.create(ledger, "tags.remove_members", "t1", ["a"], job_id="first")
+    # The same job again is found, not duplicated.
+    again = await jobs.Job.create(ledger, "tags.add_members", "t1", ["b"], job_id="first")
+    assert again.spec.operation is jobs.Operation.TAG_ADD
+    assert [s.job_id for s in await ledger.list_jobs()] == ["first"]
+
+
+async def test_a_newer_ledger_format_is_refused_and_left_untouched(ledger_path: Path) -> None:
+    async with jobs.SqliteLedger(ledger_path) as ledger:
+        await jobs.Job.create(ledger, "tags.add_members", "t1", ["a"], job_id="j")
+    with sqlite3.connect(ledger_path) as db:
+        db.execute("UPDATE mailseg_ledger SET value = ? WHERE key = 'format'", (LEDGER_FORMAT + 1,))
+    before = ledger_path.read_bytes()  # noqa: ASYNC240 - a small file, read to compare
+    async with jobs.SqliteLedger(ledger_path) as ledger:
+        with pytest.raises(jobs.LedgerFormatError) as caught:
+            await jobs.Job.open(ledger, "j")
+    assert caught.value.ledger == str(ledger_path)
+    assert f"format {LEDGER_FORMAT + 1} by a newer mailseg" in str(caught.value)
+    assert ledger_path.read_bytes() == before  # noqa: ASYNC240
+
+
+async def test_a_file_that_is_not_a_ledger_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "app.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE users (name TEXT)")
+    before = other.read_bytes()
+    text = tmp_path / "notes.txt"
+    text.write_text("hello " * 200, encoding="utf-8")
+    for path, message in ((other, "not a mailseg ledger"), (text, "is not a SQLite database")):
+        async with jobs.SqliteLedger(path) as ledger:
+            with pytest.raises(jobs.LedgerError, match=message):
+                await ledger.list_jobs()
+    assert other.read_bytes() == before
+    async with jobs.SqliteLedger(tmp_path / "absent.sqlite", create=False) as ledger:
+        with pytest.raises(jobs.LedgerError, match="no such ledger file"):
+            await ledger.list_jobs()
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+async def test_an_unreadable_source_records_nothing(
+    ledger: jobs.SqliteLedger, tmp_path: Path
+) -> None:
+    with pytest.raises(jobs.SourceError):
+        await jobs.Job.create(ledger, "tags.add_members", "t1", tmp_path / "missing.txt")
+    path = tmp_path / "crm.csv"
+    path.write_text("name\nA\n", encoding="utf-8")
+    with pytest.raises(jobs.SourceError, match="no column 'id'"):
+        await jobs.Job.create(ledger, "tags.add_members", "t1", path, column="id")
+    assert await ledger.list_jobs() == []
+
+
+async def test_bad_job_options_are_named_before_anything_is_recorded(
+    ledger: jobs.SqliteLedger,
+) -> None:
+    for kwargs, parameter in (
+        ({"chunk_size": 1001}, "chunk_size"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"rate_limit": -1}, "rate_limit"),
+        ({"job_id": "no spaces"}, "job_id"),
+    ):
+        with pytest.raises(jobs.JobError.__bases__[0]) as caught:  # a MailsegError
+            await jobs.Job.create(ledger, "tags.add_members", "t1", ["a"], **kwargs)  # type: ignore[arg-type]
+        assert getattr(caught.value, "parameter", None) == parameter
+    with pytest.raises(ValueError, match="operation: must be one of"):
+        await jobs.Job.create(ledger, "tags.explode", "t1", ["a"])
+    assert await ledger.list_jobs() == []
