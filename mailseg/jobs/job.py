@@ -53,6 +53,11 @@ class Job:
         """The job's id."""
         return self.spec.job_id
 
+    @property
+    def source(self) -> _sources.Source | None:
+        """The source this object was created with (None for a job opened from a ledger)."""
+        return self._source
+
     @classmethod
     async def create(
         cls,

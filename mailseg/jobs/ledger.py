@@ -14,11 +14,12 @@ import os
 import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import attrs
 
 from mailseg.errors import MailsegError, ValidationError
-from mailseg.jobs.model import ChunkOp, ChunkRecord, ChunkState, JobSpec, JobStatus
+from mailseg.jobs.model import ChunkOp, ChunkRecord, ChunkState, JobSpec, JobState, JobStatus
 
 #: The ledger format this version writes; it refuses to touch a newer one.
 LEDGER_FORMAT = 1
@@ -176,3 +177,56 @@ class Ledger(abc.ABC):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def summarize(
+    spec: JobSpec, job: tuple[Any, ...], rows: Sequence[tuple[Any, ...]], *, running: bool
+) -> JobStatus:
+    """A `JobStatus` from a job's record and its chunks' sums per state.
+
+    ``job`` is ``(source_done, updated_at, run_started_at, ids_done_at_run_start, runs)``;
+    each row ``(state, chunks, ids, counted, shortfall)``.
+    """
+    source_done, updated_at, run_started_at, done_at_start, runs = job
+    chunks = {state: 0 for state in ChunkState}
+    ids = {state: 0 for state in ChunkState}
+    applied = unapplied = 0
+    for state, count, size, counted, shortfall in rows:
+        key = ChunkState(state)
+        chunks[key] = count
+        ids[key] = size
+        if key is ChunkState.SUCCEEDED:
+            applied, unapplied = counted, shortfall
+    requested = sum(ids.values())
+    done = ids[ChunkState.SUCCEEDED] + ids[ChunkState.FAILED]
+    finished = bool(source_done) and not ids[ChunkState.PENDING] and not ids[ChunkState.IN_FLIGHT]
+    if finished:
+        state = JobState.FINISHED
+    elif running:
+        state = JobState.RUNNING
+    elif runs or requested:
+        state = JobState.STOPPED
+    else:
+        state = JobState.CREATED
+    rate = eta = None
+    if run_started_at and updated_at and updated_at > run_started_at and done > done_at_start:
+        rate = (done - done_at_start) / (updated_at - run_started_at)
+        if source_done:
+            eta = (requested - done) / rate
+    return JobStatus(
+        job_id=spec.job_id,
+        operation=spec.operation,
+        target=spec.target,
+        state=state,
+        requested=requested,
+        applied=applied,
+        unapplied=unapplied,
+        failed=ids[ChunkState.FAILED],
+        pending=ids[ChunkState.PENDING],
+        in_flight=ids[ChunkState.IN_FLIGHT],
+        chunks=chunks,
+        source_done=bool(source_done),
+        rate=rate,
+        eta=eta,
+        updated_at=updated_at,
+    )

@@ -26,13 +26,19 @@ from typing import Any, TypeVar
 
 from mailseg.errors import MailsegError
 from mailseg.jobs.errors import JobConflictError, JobNotFoundError, LedgerError, LedgerFormatError
-from mailseg.jobs.ledger import LEDGER_FORMAT, Ledger, NewChunk, Position, error_fields
+from mailseg.jobs.ledger import (
+    LEDGER_FORMAT,
+    Ledger,
+    NewChunk,
+    Position,
+    error_fields,
+    summarize,
+)
 from mailseg.jobs.model import (
     ChunkOp,
     ChunkRecord,
     ChunkState,
     JobSpec,
-    JobState,
     JobStatus,
 )
 
@@ -561,53 +567,4 @@ def _insert_row(job_id: str, chunk: NewChunk, now: float) -> tuple[Any, ...]:
         sent,
         finished,
         None,
-    )
-
-
-def summarize(
-    spec: JobSpec, job: tuple[Any, ...], rows: Sequence[tuple[Any, ...]], *, running: bool
-) -> JobStatus:
-    """A `JobStatus` from a job's row and its chunks' sums per state (shared with Redis)."""
-    source_done, updated_at, run_started_at, done_at_start, runs = job
-    chunks = {state: 0 for state in ChunkState}
-    ids = {state: 0 for state in ChunkState}
-    applied = unapplied = 0
-    for state, count, size, counted, shortfall in rows:
-        key = ChunkState(state)
-        chunks[key] = count
-        ids[key] = size
-        if key is ChunkState.SUCCEEDED:
-            applied, unapplied = counted, shortfall
-    requested = sum(ids.values())
-    done = ids[ChunkState.SUCCEEDED] + ids[ChunkState.FAILED]
-    finished = bool(source_done) and not ids[ChunkState.PENDING] and not ids[ChunkState.IN_FLIGHT]
-    if finished:
-        state = JobState.FINISHED
-    elif running:
-        state = JobState.RUNNING
-    elif runs or requested:
-        state = JobState.STOPPED
-    else:
-        state = JobState.CREATED
-    rate = eta = None
-    if run_started_at and updated_at and updated_at > run_started_at and done > done_at_start:
-        rate = (done - done_at_start) / (updated_at - run_started_at)
-        if source_done:
-            eta = (requested - done) / rate
-    return JobStatus(
-        job_id=spec.job_id,
-        operation=spec.operation,
-        target=spec.target,
-        state=state,
-        requested=requested,
-        applied=applied,
-        unapplied=unapplied,
-        failed=ids[ChunkState.FAILED],
-        pending=ids[ChunkState.PENDING],
-        in_flight=ids[ChunkState.IN_FLIGHT],
-        chunks=chunks,
-        source_done=bool(source_done),
-        rate=rate,
-        eta=eta,
-        updated_at=updated_at,
     )

@@ -1,0 +1,383 @@
+"""The distributed runner on taskiq and Redis streams (the ``jobs-redis`` extra).
+
+The submitting side records a job's chunks in a `RedisLedger` and enqueues one task
+per chunk, carrying only ``(job_id, seq)``; workers take them from a Redis stream
+(``RedisStreamBroker``: a delivery is acknowledged only once its task ran), claim the
+chunk in the ledger, send it through their own client, built from *their* environment
+(``MAILSEG_*``): no credential ever goes through Redis or a task argument.
+
+Delivery: at least once, counted once. A worker killed while it holds a chunk leaves
+the delivery unacknowledged and the chunk in flight with a lease; taskiq's stream
+broker hands idle deliveries to another worker only while new messages keep arriving,
+so `wait` also puts chunks whose lease ran out back to pending and enqueues them
+again. A chunk delivered twice is sent at most once at a time (the claim), and
+counted once (the ledger's scripts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+
+import mailseg
+from mailseg.errors import ConfigurationError, MailsegError
+from mailseg.jobs import sources as _sources
+from mailseg.jobs.errors import JobError
+from mailseg.jobs.job import Job
+from mailseg.jobs.ledger import NewChunk, worker_name
+from mailseg.jobs.model import JobSpec, JobStatus, Operation
+from mailseg.jobs.redis import RETRIED, RedisLedger, connection_retry, redacted
+from mailseg.jobs.runner import _CHUNK_OPS, ProgressCallback, _resolve_source, _snapshot, send_chunk
+
+try:
+    from taskiq import AsyncBroker, TaskiqEvents, TaskiqState
+    from taskiq.acks import AcknowledgeType
+    from taskiq_redis import RedisStreamBroker
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ConfigurationError(
+        "the distributed runner needs the jobs-redis extra: pip install 'mailseg[jobs-redis]'"
+    ) from exc
+
+if TYPE_CHECKING:
+    from mailseg.jobs.limiter import SharedRateLimit
+
+logger = logging.getLogger("mailseg.jobs")
+
+#: The Redis stream the chunks go through, and the workers' consumer group.
+QUEUE = "mailseg:jobs:queue"
+GROUP = "mailseg-workers"
+TASK_NAME = "mailseg.jobs.run_chunk"
+#: Seconds a worker holds a chunk before another may take it (renewed while it works).
+DEFAULT_LEASE = 60.0
+#: The environment variable naming the Redis URL, for ``taskiq worker``.
+REDIS_URL_ENV = "MAILSEG_JOBS_REDIS_URL"
+
+# The job whose request is going out, for the rate limit hook (a task's context).
+_CURRENT: contextvars.ContextVar[JobSpec] = contextvars.ContextVar("mailseg_job")
+
+
+def make_broker(
+    redis_url: str,
+    *,
+    lease: float = DEFAULT_LEASE,
+    concurrency: int = 8,
+    environ: Mapping[str, str] | None = None,
+) -> RedisStreamBroker:
+    """The broker of the submitting side and of workers, with the chunk task registered.
+
+    In a worker process (``taskiq worker`` or `mailseg.jobs.worker`), its startup builds
+    the worker's client from ``environ`` (default: ``os.environ``, the ``MAILSEG_*``
+    variables) and its ledger from ``redis_url``.
+
+    Args:
+        redis_url: the Redis holding the queue, the ledger and the rate limits.
+        lease: seconds a worker holds a chunk; a killed worker's chunk is taken again
+            after it (and taskiq redelivers a delivery idle that long).
+        concurrency: chunks one worker process runs at once (all jobs together).
+        environ: where a worker reads its client's settings and credentials.
+    """
+    broker = RedisStreamBroker(
+        redis_url,
+        queue_name=QUEUE,
+        consumer_group_name=GROUP,
+        consumer_name=worker_name(),
+        idle_timeout=int(lease * 1000),
+        # A worker killed while holding taskiq's reclaim lock must not block the others.
+        unacknowledged_lock_timeout=5.0,
+        xread_block=1000,
+        xread_count=concurrency,
+        retry=connection_retry(10),
+        retry_on_error=RETRIED,
+    )
+    holder: dict[str, Worker] = {}
+
+    async def run_chunk(job_id: str, seq: int) -> None:
+        worker = holder.get("worker")
+        if worker is None:
+            raise JobError("this process is not a mailseg worker (its broker was not started)")
+        await worker.run_chunk(job_id, seq)
+
+    broker.register_task(run_chunk, task_name=TASK_NAME, ack_type="when_executed")
+
+    async def startup(_: TaskiqState) -> None:
+        if "worker" in holder:  # taskiq starts the broker again after a lost connection
+            return
+        worker = Worker(redis_url, lease=lease, environ=environ)
+        await worker.start()
+        holder["worker"] = worker
+
+    async def shutdown(_: TaskiqState) -> None:
+        worker = holder.pop("worker", None)
+        if worker is not None:
+            await worker.close()
+
+    broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, startup)
+    broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, shutdown)
+    return broker
+
+
+def client_from_env(
+    session: aiohttp.ClientSession, environ: Mapping[str, str] | None = None
+) -> mailseg.Client:
+    """``Client.from_env`` on a session of our own (it carries the rate limit hook)."""
+
+    class _Client(mailseg.Client):
+        def __init__(self, provider: Any, **settings: Any) -> None:
+            super().__init__(provider, session=session, **settings)
+
+    return _Client.from_env(environ)
+
+
+class Worker:
+    """What a worker process holds: its client, the ledger, the shared rate limit."""
+
+    def __init__(
+        self, redis_url: str, *, lease: float, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.redis_url = redis_url
+        self.lease = lease
+        self.environ = os.environ if environ is None else environ
+        self.name = worker_name()
+        self.ledger = RedisLedger(redis_url)
+        self._specs: dict[str, JobSpec] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._limiter: SharedRateLimit | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.client: mailseg.Client | None = None
+
+    async def start(self) -> None:
+        from mailseg.jobs.limiter import SharedRateLimit
+
+        self._limiter = SharedRateLimit(self.redis_url)
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(self._before_request)
+        timeout = aiohttp.ClientTimeout(total=float(self.environ.get("MAILSEG_TIMEOUT", 30)))
+        self._session = aiohttp.ClientSession(trace_configs=[trace], timeout=timeout)
+        self.client = client_from_env(self._session, self.environ)
+        logger.info(
+            "mailseg worker %s: provider %s, ledger %s",
+            self.name,
+            self.client.provider,
+            redacted(self.redis_url),
+        )
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+        if self._session is not None:
+            await self._session.close()
+        await self.ledger.close()
+
+    async def _before_request(self, *_: object) -> None:
+        spec = _CURRENT.get(None)
+        if spec is not None and spec.rate_limit and self._limiter is not None:
+            await self._limiter.wait(spec.job_id, spec.rate_limit)
+
+    async def _spec(self, job_id: str) -> JobSpec:
+        spec = self._specs.get(job_id)
+        if spec is None:
+            spec = self._specs[job_id] = await self.ledger.load_job(job_id)
+            self._slots[job_id] = asyncio.Semaphore(spec.max_concurrency)
+        return spec
+
+    async def run_chunk(self, job_id: str, seq: int) -> None:
+        """Claim, send and record one chunk (nothing when another holds it or it is done)."""
+        client = self.client
+        assert client is not None, "the worker is not started"
+        spec = await self._spec(job_id)
+        if spec.provider is not None and spec.provider != client.provider:
+            logger.error(
+                "job %s is for %s; this worker is configured for %s: chunk %s left for another",
+                job_id,
+                spec.provider,
+                client.provider,
+                seq,
+            )
+            return
+        async with self._slots[job_id]:
+            token = await self.ledger.claim(job_id, seq, self.name, self.lease)
+            if token <= 0:
+                return
+            record = await self.ledger.chunk(job_id, seq)
+            renewing = asyncio.ensure_future(self._renew(job_id, seq, token))
+            reset = _CURRENT.set(spec)
+            try:
+                count = await send_chunk(client, record.op, spec.target, list(record.ids))
+            except MailsegError as exc:
+                await self.ledger.mark_failed(job_id, seq, exc, token)
+            else:
+                await self.ledger.mark_succeeded(job_id, seq, count)
+            finally:
+                _CURRENT.reset(reset)
+                renewing.cancel()
+
+    async def _renew(self, job_id: str, seq: int, token: int) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            await self.ledger.renew(job_id, seq, token, self.lease)
+
+
+async def _kick(broker: AsyncBroker, job_id: str, seqs: list[int]) -> None:
+    task = broker.find_task(TASK_NAME)
+    assert task is not None, "the broker was not made by make_broker"
+    for seq in seqs:
+        await task.kiq(job_id, seq)
+
+
+async def submit(
+    job: Job,
+    broker: AsyncBroker,
+    *,
+    client: mailseg.Client | None = None,
+    source: _sources.SourceLike | None = None,
+) -> int:
+    """Record the job's chunks in its Redis ledger and enqueue them for the workers.
+
+    Submitting again resumes: the chunks that did not succeed are enqueued again and the
+    source is read on from where it stopped. The broker must be started
+    (``await broker.startup()``).
+
+    Args:
+        job: a job recorded in a `RedisLedger`.
+        broker: from `make_broker`.
+        client: only to read a segment's or tag's members (a members source, or the plan
+            of a ``tags.sync`` job); the workers never need it.
+        source: the source again, when it cannot be read from the ledger.
+
+    Returns:
+        How many chunks were enqueued.
+    """
+    ledger = job.ledger
+    if not isinstance(ledger, RedisLedger):
+        raise JobError(f"job {job.id} is recorded in {ledger.location}, not in Redis")
+    spec = job.spec
+    await ledger.begin_run(spec.job_id)
+    position = await ledger.position(spec.job_id)
+    enqueued = 0
+    if not position.source_done:
+        found = _resolve_source(
+            spec, job._source if source is None else _sources.source_from(source)
+        )
+        needs_client = spec.operation is Operation.TAG_SYNC or found.snapshot_first
+        if needs_client:
+            if client is None:
+                raise JobError(f"job {spec.job_id} reads {found.description}: pass client=")
+            if spec.operation is Operation.TAG_SYNC:
+                from mailseg.jobs.sync import record_plan
+
+                await record_plan(ledger, spec, client, found)
+            else:
+                await _snapshot(ledger, spec, client, found, position.taken, position.next_seq)
+        else:
+            await ledger.reclaim(spec.job_id)
+            retry = await ledger.unfinished(spec.job_id)
+            await _kick(broker, spec.job_id, retry)
+            enqueued += len(retry)
+            op = _CHUNK_OPS[spec.operation]
+            seq, taken = position.next_seq, position.taken
+            batch: list[NewChunk] = []
+            async for chunk in _sources.chunks(found, client, skip=taken, size=spec.chunk_size):
+                taken += len(chunk.ids)
+                batch.append(NewChunk(seq, op, chunk.start, chunk.ids, chunk.error))
+                seq += 1
+                if len(batch) == 50:
+                    enqueued += await _record_and_kick(ledger, broker, spec, batch, taken, False)
+                    batch = []
+            enqueued += await _record_and_kick(ledger, broker, spec, batch, taken, True)
+            return enqueued
+    await ledger.reclaim(spec.job_id)
+    retry = await ledger.unfinished(spec.job_id)
+    await _kick(broker, spec.job_id, retry)
+    return enqueued + len(retry)
+
+
+async def _record_and_kick(
+    ledger: RedisLedger,
+    broker: AsyncBroker,
+    spec: JobSpec,
+    batch: list[NewChunk],
+    taken: int,
+    done: bool,
+) -> int:
+    # Recorded first, then enqueued: a submitter killed in between leaves pending chunks
+    # that the next submit (or wait's stall check) enqueues.
+    await ledger.add_chunks(spec.job_id, batch, taken=taken, source_done=done)
+    sendable = [chunk.seq for chunk in batch if chunk.error is None]
+    await _kick(broker, spec.job_id, sendable)
+    return len(sendable)
+
+
+async def wait(
+    job: Job,
+    broker: AsyncBroker,
+    *,
+    on_progress: ProgressCallback | None = None,
+    poll: float = 0.5,
+    stall: float = 30.0,
+    timeout: float | None = None,
+) -> JobStatus:
+    """Follow a submitted job until it finishes; its final status.
+
+    While it waits it reclaims chunks whose worker died (in flight past their lease)
+    and enqueues them again, and re-enqueues the pending chunks when nothing moved for
+    ``stall`` seconds (deliveries lost with a Redis that restarted without persistence).
+
+    Raises:
+        JobError: ``timeout`` seconds passed first.
+    """
+    ledger = job.ledger
+    if not isinstance(ledger, RedisLedger):
+        raise JobError(f"job {job.id} is recorded in {ledger.location}, not in Redis")
+    started = last_change = time.monotonic()
+    last_done = -1
+    while True:
+        status = await ledger.status(job.id)
+        if on_progress is not None:
+            on_progress(status)
+        if status.finished:
+            return status
+        now = time.monotonic()
+        if status.done != last_done:
+            last_done, last_change = status.done, now
+        reclaimed = await ledger.reclaim(job.id)
+        if reclaimed:
+            logger.warning(
+                "job %s: chunks %s outlived their lease; enqueued again", job.id, reclaimed
+            )
+            await _kick(broker, job.id, reclaimed)
+        elif now - last_change > stall and status.pending:
+            pending = [
+                seq
+                for seq in await ledger.unfinished(job.id)
+                if (await ledger.chunk(job.id, seq)).state.value == "pending"
+            ]
+            logger.warning(
+                "job %s: no progress for %.0f s; enqueued %d chunks again",
+                job.id,
+                stall,
+                len(pending),
+            )
+            await _kick(broker, job.id, pending)
+            last_change = now
+        if timeout is not None and now - started > timeout:
+            raise JobError(f"job {job.id} did not finish within {timeout} s: {status}")
+        await asyncio.sleep(poll)
+
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "QUEUE",
+    "REDIS_URL_ENV",
+    "AcknowledgeType",
+    "Worker",
+    "make_broker",
+    "submit",
+    "wait",
+]

@@ -1,0 +1,169 @@
+"""Real processes for the distributed tests: redis-server, the standalone emulator, workers.
+
+Each starts on a free loopback port with its own temporary directory and is stopped by
+the fixture that started it. Nothing here is a mock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A real ``redis-server`` with append-only persistence, in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:  # scripts/check.sh installs it; say so rather than skip
+            pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        with (self.folder / "redis.log").open("ab") as log:  # the child keeps its own copy
+            self.process = self._spawn(log)
+        self._wait_ready()
+
+    def _spawn(self, log: Any) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 - Debian's redis-server, fixed arguments
+            [
+                self.binary,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--dir", str(self.folder),
+                "--appendonly", "yes",
+                "--appendfsync", "always",
+                "--save", "",
+                "--protected-mode", "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        """SIGTERM: Redis flushes its append-only file and exits."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+class EmulatorProcess:
+    """`tests.jobs.emulator_process` in its own process."""
+
+    def __init__(self, provider: str, contacts: int, latency: float) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "tests.jobs.emulator_process", provider, str(contacts),
+             str(latency)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            pytest.fail("the emulator process did not start")
+        self.info: dict[str, Any] = json.loads(line)
+        self.provider = provider
+
+    @property
+    def contacts(self) -> list[str]:
+        return list(self.info["contacts"])
+
+    def env(self) -> dict[str, str]:
+        """A worker's environment: the provider and credentials, as a user would set them."""
+        return {
+            **os.environ,
+            "MAILSEG_PROVIDER": self.provider,
+            "MAILSEG_API_USER": self.info["api_user"],
+            "MAILSEG_API_KEY": self.info["api_key"],
+            "MAILSEG_BASE_URL": self.info["base_url"],
+            "MAILSEG_MAX_RETRIES": "4",
+        }
+
+    def admin(self, path: str) -> Any:
+        url = self.info["admin_url"] + path
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
+            return json.load(answer)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+class Workers:
+    """``python -m mailseg.jobs.worker`` processes."""
+
+    def __init__(self, folder: Path, redis_url: str, env: dict[str, str]) -> None:
+        self.folder = folder
+        self.redis_url = redis_url
+        self.env = env
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, count: int, *, concurrency: int = 4, lease: float = 2.0) -> None:
+        for _ in range(count):
+            with (self.folder / f"worker-{len(self.processes)}.log").open("ab") as log:
+                self.processes.append(self._spawn(log, concurrency, lease))
+
+    def _spawn(self, log: Any, concurrency: int, lease: float) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "mailseg.jobs.worker", "--redis", self.redis_url,
+             "--concurrency", str(concurrency), "--lease", str(lease), "--log-level", "INFO"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def name(self, index: int) -> str:
+        return f"{socket.gethostname()}:{self.processes[index].pid}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
