@@ -4,9 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The distributed job tests start a real redis-server (Debian's package).
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+    else
+        echo "redis-server is missing: sudo apt-get install -y redis-server" >&2
+        exit 1
+    fi
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev,otel]' -e adapters/sendcloud -e adapters/engagelab
+.venv/bin/python -m pip install --quiet -e '.[dev,otel,jobs-redis]' -e adapters/sendcloud -e adapters/engagelab
 
 echo "== ruff check"
 .venv/bin/ruff check .

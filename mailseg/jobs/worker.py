@@ -33,15 +33,16 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 
 def __getattr__(name: str) -> Any:
-    # ``taskiq worker mailseg.jobs.worker:broker`` reads this attribute; made on demand
-    # so that importing the module for its command line needs no environment.
+    # ``taskiq worker mailseg.jobs.worker:broker`` reads this attribute; made on first
+    # use so that importing the module for its command line needs no environment.
     if name == "broker":
         url = os.environ.get(REDIS_URL_ENV)
         if not url:
             from mailseg.errors import ConfigurationError
 
             raise ConfigurationError(f"{REDIS_URL_ENV} must name the Redis of the jobs")
-        return make_broker(url)
+        broker = globals()["broker"] = make_broker(url)
+        return broker
     raise AttributeError(name)
 
 

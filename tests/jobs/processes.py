@@ -6,6 +6,7 @@ the fixture that started it. Nothing here is a mock.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -152,7 +153,36 @@ class Workers:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )  # fmt: skip
+
+    def start_taskiq(self) -> None:
+        """One worker through taskiq's own command, as the docs show it."""
+        env = {**self.env, "MAILSEG_JOBS_REDIS_URL": self.redis_url}
+        with (self.folder / f"worker-{len(self.processes)}.log").open("ab") as log:
+            self.processes.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                    [
+                        sys.executable,
+                        "-m",
+                        "taskiq",
+                        "worker",
+                        "mailseg.jobs.worker:broker",
+                        "--workers",
+                        "1",
+                        "--max-async-tasks",
+                        "4",
+                        "--no-configure-logging",
+                        "--shutdown-timeout",
+                        "1",
+                    ],
+                    cwd=ROOT,
+                    start_new_session=True,  # its own group: stop() ends its children too
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            )
 
     def name(self, index: int) -> str:
         return f"{socket.gethostname()}:{self.processes[index].pid}"
@@ -160,10 +190,17 @@ class Workers:
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                process.terminate()
+                self._signal(process, signal.SIGINT)  # what taskiq's workers stop on
         for process in self.processes:
             try:
-                process.wait(timeout=10)
+                # taskiq's manager takes several seconds to stop; the test is over by now.
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
-                process.kill()
+                self._signal(process, signal.SIGKILL)
                 process.wait()
+
+    @staticmethod
+    def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
+        # Each worker leads its own process group (taskiq's command has children).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)

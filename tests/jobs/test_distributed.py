@@ -209,6 +209,30 @@ async def test_a_job_rate_limit_is_shared_by_three_workers(
     assert len(busy) == 3  # every worker took part
 
 
+@pytest.mark.slow
+async def test_the_taskiq_worker_command_runs_a_job(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    emulator_process: EmulatorProcess,
+    workers: Workers,
+    ledger: RedisLedger,
+) -> None:
+    ids = emulator_process.contacts[:500]
+    tag_id = await create_tag(emulator_process, "via_taskiq")
+    job = await jobs.Job.create(ledger, "tags.add_members", tag_id, ids, chunk_size=50)
+    workers.start_taskiq()
+    broker = make_broker(redis_server.url)
+    await broker.startup()
+    try:
+        assert await submit(job, broker) == 10
+        status = await wait(job, broker, poll=0.2, timeout=120)
+    finally:
+        await broker.shutdown()
+    assert status.ok
+    assert status.applied == 500
+    assert sorted(emulator_process.admin(f"/tags/{tag_id}")) == sorted(ids)
+
+
 async def test_a_redis_url_that_refuses_connections_is_a_clear_error() -> None:
     port = free_port()
     async with RedisLedger(f"redis://:s3cret-pass@127.0.0.1:{port}/0", retries=0) as ledger:
