@@ -159,30 +159,21 @@ class Workers:
     def start_taskiq(self) -> None:
         """One worker through taskiq's own command, as the docs show it."""
         env = {**self.env, "MAILSEG_JOBS_REDIS_URL": self.redis_url}
+        command = [
+            sys.executable, "-m", "taskiq", "worker", "mailseg.jobs.worker:broker",
+            "--workers", "1", "--max-async-tasks", "4", "--no-configure-logging",
+            "--shutdown-timeout", "1",
+        ]  # fmt: skip
         with (self.folder / f"worker-{len(self.processes)}.log").open("ab") as log:
-            self.processes.append(
-                subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    [
-                        sys.executable,
-                        "-m",
-                        "taskiq",
-                        "worker",
-                        "mailseg.jobs.worker:broker",
-                        "--workers",
-                        "1",
-                        "--max-async-tasks",
-                        "4",
-                        "--no-configure-logging",
-                        "--shutdown-timeout",
-                        "1",
-                    ],
-                    cwd=ROOT,
-                    start_new_session=True,  # its own group: stop() ends its children too
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: stop() ends its children too
             )
+        self.processes.append(process)
 
     def name(self, index: int) -> str:
         return f"{socket.gethostname()}:{self.processes[index].pid}"
