@@ -7,7 +7,9 @@
     python -m bench --json out.json      # also dump the raw figures
 
 Benchmarks: overhead (per-call vs bare aiohttp), bulk (1M ids tagged at concurrency 16),
-memory (iterating 200,000 members), parsing (members/s vs pydantic v2).
+memory (iterating 200,000 members), parsing (members/s vs pydantic v2), ledger (a job's
+SQLite ledger vs the plain bulk call), scaleout (the distributed runner on 1, 2 and 4
+workers; needs redis-server and the jobs-redis extra).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bench import ROOT, report
 from bench._machine import loadavg, machine
 from bench._results import Result
 
-BENCHMARKS = ("overhead", "bulk", "memory", "parsing")
+BENCHMARKS = ("overhead", "bulk", "memory", "parsing", "ledger", "scaleout")
 
 
 def _run(name: str, quick: bool) -> Result:
@@ -40,6 +42,14 @@ def _run(name: str, quick: bool) -> Result:
         from bench import memory
 
         return memory.run(quick=quick)
+    if name == "ledger":
+        from bench import jobs
+
+        return jobs.run_ledger(quick=quick)
+    if name == "scaleout":
+        from bench import jobs
+
+        return jobs.run_scaleout(quick=quick)
     from bench import parsing
 
     return parsing.run(quick=quick)

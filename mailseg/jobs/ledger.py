@@ -10,9 +10,10 @@ either both or neither: nothing read is lost, nothing is recorded twice.
 from __future__ import annotations
 
 import abc
+import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -111,6 +112,50 @@ class Ledger(abc.ABC):
         self, job_id: str, chunks: Sequence[NewChunk], *, taken: int, source_done: bool
     ) -> None:
         """Record chunks and the source position past them, in one write."""
+
+    def add_chunks_soon(
+        self,
+        job_id: str,
+        chunks: Sequence[NewChunk],
+        *,
+        taken: int,
+        source_done: bool,
+        after: Awaitable[None] | None = None,
+    ) -> asyncio.Future[None]:
+        """`add_chunks` started now, after ``after`` (the previous write): a future.
+
+        A runner records a chunk while it sends it; the writes of new chunks must land in
+        order, since each moves the source position. A store that keeps its writes in
+        order anyway (`SqliteLedger`) overrides this to skip the wait.
+        """
+
+        async def write() -> None:
+            if after is not None:
+                await after
+            await self.add_chunks(job_id, chunks, taken=taken, source_done=source_done)
+
+        return asyncio.ensure_future(write())
+
+    def mark_soon(
+        self,
+        job_id: str,
+        seq: int,
+        outcome: int | MailsegError,
+        *,
+        after: Awaitable[None] | None = None,
+    ) -> asyncio.Future[None]:
+        """`mark_succeeded` (a count) or `mark_failed` (an error), after ``after`` (the
+        chunk's own record): a future."""
+
+        async def write() -> None:
+            if after is not None:
+                await after
+            if isinstance(outcome, MailsegError):
+                await self.mark_failed(job_id, seq, outcome)
+            else:
+                await self.mark_succeeded(job_id, seq, outcome)
+
+        return asyncio.ensure_future(write())
 
     @abc.abstractmethod
     async def reset_chunks(self, job_id: str) -> None:

@@ -176,18 +176,44 @@ async def run_local(
             if on_progress is not None:
                 on_progress(counters.snapshot(JobState.RUNNING))
 
+        # The ledger's writes run beside the requests, not in their way: a chunk is
+        # recorded while it is being sent (new chunks in order, since each moves the
+        # source position), and its outcome after its request ended, without holding one
+        # of the ``max_concurrency`` slots. The run ends once every write has landed.
+        recorded: dict[int, asyncio.Future[None]] = {}
+        writing: list[asyncio.Future[None]] = []
+        last_write: asyncio.Future[None] | None = None
+
+        def record_chunk(new: NewChunk | None, taken: int, done: bool) -> asyncio.Future[None]:
+            nonlocal last_write
+            chunks = [new] if new is not None else []
+            last_write = ledger.add_chunks_soon(
+                job_id, chunks, taken=taken, source_done=done, after=last_write
+            )
+            writing.append(last_write)
+            return last_write
+
         async def attempt(record: ChunkRecord) -> None:
-            size = record.size
+            outcome: int | MailsegError
             try:
-                count = await send_chunk(client, record.op, target, list(record.ids))
+                outcome = await send_chunk(client, record.op, target, list(record.ids))
             except MailsegError as exc:
-                await ledger.mark_failed(job_id, record.seq, exc)
+                outcome = exc
+            after = recorded.pop(record.seq, None)
+            writing.append(ledger.mark_soon(job_id, record.seq, outcome, after=after))
+            size = record.size
+            if isinstance(outcome, MailsegError):
                 counters.move(ChunkState.IN_FLIGHT, ChunkState.FAILED, size)
             else:
-                await ledger.mark_succeeded(job_id, record.seq, count)
                 counters.move(ChunkState.IN_FLIGHT, ChunkState.SUCCEEDED, size)
-                counters.applied += count
-                counters.unapplied += max(0, size - count)
+                counters.applied += outcome
+                counters.unapplied += max(0, size - outcome)
+            if len(writing) > 256:
+                # Let go of the writes that landed (and surface a failed one).
+                done = [write for write in writing if write.done()]
+                for write in done:
+                    write.result()
+                writing[:] = [write for write in writing if not write.done()]
             report()
 
         async def work() -> AsyncGenerator[ChunkRecord, None]:
@@ -209,7 +235,7 @@ async def run_local(
                 taken += len(chunk.ids)
                 sent = chunk.error is None
                 new = NewChunk(seq, op, chunk.start, chunk.ids, chunk.error, sent=sent)
-                await ledger.add_chunks(job_id, [new], taken=taken, source_done=False)
+                recorded[seq] = record_chunk(new, taken, False)
                 counters.requested += len(chunk.ids)
                 seq += 1
                 if chunk.error is not None:
@@ -229,7 +255,7 @@ async def run_local(
                 )
                 if stop.is_set():
                     return
-            await ledger.add_chunks(job_id, [], taken=taken, source_done=True)
+            await record_chunk(None, taken, True)
             counters.source_done = True
 
         next_poll = time.monotonic() + STOP_POLL
@@ -260,15 +286,20 @@ async def run_local(
             if pending:
                 await asyncio.wait(pending)
                 for task in pending:
-                    task.result()  # a ledger failure surfaces here
+                    task.result()
                 pending = set()
+            await asyncio.gather(*writing)  # a ledger failure surfaces here
+            writing.clear()
         finally:
             # Cancelled, or failed in our own code: stop every request in flight; their
-            # chunks stay in flight in the ledger and are sent again by the next run.
+            # chunks stay in flight in the ledger and are sent again by the next run. The
+            # writes already under way are let finish, so the ledger stays as exact.
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+            if writing:
+                await asyncio.gather(*writing, return_exceptions=True)
     return await ledger.status(job_id)
 
 

@@ -19,7 +19,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -70,7 +70,6 @@ CREATE TABLE chunks (
     op TEXT NOT NULL,
     start INTEGER NOT NULL,
     size INTEGER NOT NULL,
-    ids TEXT NOT NULL,
     state TEXT NOT NULL,
     count INTEGER,
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -82,11 +81,20 @@ CREATE TABLE chunks (
     worker TEXT,
     PRIMARY KEY (job, seq)
 );
+-- Apart from the chunks' state: updating a row rewrites it whole, and a chunk's state
+-- changes twice or more while its 1000 ids, written once, never change.
+CREATE TABLE chunk_ids (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ids TEXT NOT NULL,
+    PRIMARY KEY (job, seq)
+);
 """
 
 _CHUNK_COLUMNS = (
-    "seq, op, start, ids, state, count, attempts, error_class, error_message, "
-    "error_parameter, sent_at, finished_at, worker"
+    "c.seq, c.op, c.start, i.ids, c.state, c.count, c.attempts, c.error_class, "
+    "c.error_message, c.error_parameter, c.sent_at, c.finished_at, c.worker "
+    "FROM chunks c JOIN chunk_ids i ON i.job = c.job AND i.seq = c.seq"
 )
 
 
@@ -109,15 +117,22 @@ def _record(row: tuple[Any, ...]) -> ChunkRecord:
     )
 
 
-_Item = tuple[Callable[[sqlite3.Connection], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+_Item = list[tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]]
 
 
 class _Writer(threading.Thread):
     """The one thread that owns the connection; runs queued calls, one commit per batch."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        loop: asyncio.AbstractEventLoop,
+        ledger: SqliteLedger,
+    ) -> None:
         super().__init__(name="mailseg-ledger", daemon=True)
         self._connect = connect
+        self.loop = loop
+        self.location = ledger.location
         self.calls: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self.ready = threading.Event()
         self.failure: BaseException | None = None
@@ -135,28 +150,38 @@ class _Writer(threading.Thread):
                 item = self.calls.get()
                 if item is None:
                     return
-                batch = [item]
+                batch = list(item)
                 with contextlib.suppress(queue.Empty):
-                    while len(batch) < 256:
+                    while len(batch) < 512:
                         more = self.calls.get_nowait()
                         if more is None:
                             self.calls.put(None)
                             break
-                        batch.append(more)
+                        batch.extend(more)
                 outcomes: list[tuple[bool, Any]] = []
-                for call, _, _ in batch:
+                for call, _ in batch:
                     try:
                         outcomes.append((True, call(db)))
+                    except sqlite3.Error as exc:
+                        outcomes.append((False, self._error(exc)))
                     except BaseException as exc:
                         outcomes.append((False, exc))
                 try:
                     db.commit()
                 except sqlite3.Error as exc:
-                    outcomes = [(False, exc)] * len(batch)
-                for (_, loop, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    loop.call_soon_threadsafe(_settle, future, ok, value)
+                    outcomes = [(False, self._error(exc))] * len(batch)
+                futures = [future for _, future in batch]
+                self.loop.call_soon_threadsafe(_settle_all, futures, outcomes)
         finally:
             db.close()
+
+    def _error(self, exc: sqlite3.Error) -> LedgerError:
+        return LedgerError(self.location, f"{type(exc).__name__}: {exc}")
+
+
+def _settle_all(futures: list[asyncio.Future[Any]], outcomes: list[tuple[bool, Any]]) -> None:
+    for future, (ok, value) in zip(futures, outcomes, strict=True):
+        _settle(future, ok, value)
 
 
 def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -185,6 +210,9 @@ class SqliteLedger(Ledger):
         self.location = str(self.path)
         self._create = create
         self._writer: _Writer | None = None
+        # Calls made during one turn of the event loop go to the thread together: one
+        # wake-up of the thread, one commit, for all of them.
+        self._pending: _Item = []
         self._running: set[str] = set()
         self._lock_file: int | None = None
 
@@ -243,23 +271,33 @@ class SqliteLedger(Ledger):
             db.commit()
 
     async def _call(self, call: Callable[[sqlite3.Connection], T]) -> T:
-        writer = self._writer
-        if writer is None:
-            writer = self._writer = _Writer(self._connect)
+        if self._writer is None:
+            writer = self._writer = _Writer(self._connect, asyncio.get_running_loop(), self)
             writer.start()
             await asyncio.to_thread(writer.ready.wait)
+        return await asyncio.shield(self._enqueue(call))
+
+    def _enqueue(self, call: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Queue ``call`` for the connection's thread; its future settles once committed."""
+        writer = self._writer
+        if writer is None:
+            raise LedgerError(self.location, "is not open yet (no call awaited on it)")
         if writer.failure is not None:
             failure = writer.failure
             if isinstance(failure, MailsegError):
                 raise failure
             raise LedgerError(self.location, f"cannot be opened: {failure}") from None
-        loop = asyncio.get_running_loop()
+        loop = writer.loop
         future: asyncio.Future[T] = loop.create_future()
-        writer.calls.put((call, loop, future))
-        try:
-            return await asyncio.shield(future)
-        except sqlite3.Error as exc:
-            raise LedgerError(self.location, f"{type(exc).__name__}: {exc}") from None
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((call, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch and self._writer is not None:
+            self._writer.calls.put(batch)
 
     async def close(self) -> None:
         writer, self._writer = self._writer, None
@@ -327,28 +365,60 @@ class SqliteLedger(Ledger):
     async def add_chunks(
         self, job_id: str, chunks: Sequence[NewChunk], *, taken: int, source_done: bool
     ) -> None:
+        await self._call(self._adder(job_id, chunks, taken, source_done))
+
+    def _adder(
+        self, job_id: str, chunks: Sequence[NewChunk], taken: int, source_done: bool
+    ) -> Callable[[sqlite3.Connection], None]:
         now = time.time()
         rows = [_insert_row(job_id, chunk, now) for chunk in chunks]
+        id_rows = [(job_id, chunk.seq, "\n".join(chunk.ids)) for chunk in chunks]
         next_seq = max((chunk.seq for chunk in chunks), default=-1) + 1
 
         def add(db: sqlite3.Connection) -> None:
             db.executemany(
-                "INSERT INTO chunks (job, seq, op, start, size, ids, state, attempts, "
+                "INSERT INTO chunks (job, seq, op, start, size, state, attempts, "
                 "error_class, error_message, error_parameter, sent_at, finished_at, worker) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            db.executemany("INSERT INTO chunk_ids VALUES (?, ?, ?)", id_rows)
             db.execute(
                 "UPDATE jobs SET taken = ?, source_done = ?, next_seq = max(next_seq, ?), "
                 "updated_at = ? WHERE id = ?",
                 (taken, int(source_done), next_seq, now, job_id),
             )
 
-        await self._call(add)
+        return add
+
+    def add_chunks_soon(
+        self,
+        job_id: str,
+        chunks: Sequence[NewChunk],
+        *,
+        taken: int,
+        source_done: bool,
+        after: Awaitable[None] | None = None,
+    ) -> asyncio.Future[None]:
+        # One connection, one thread, calls in order: ``after`` is already ahead in line.
+        return self._enqueue(self._adder(job_id, chunks, taken, source_done))
+
+    def mark_soon(
+        self,
+        job_id: str,
+        seq: int,
+        outcome: int | MailsegError,
+        *,
+        after: Awaitable[None] | None = None,
+    ) -> asyncio.Future[None]:
+        if isinstance(outcome, MailsegError):
+            return self._enqueue(self._failer(job_id, seq, outcome))
+        return self._enqueue(self._succeeder(job_id, seq, outcome))
 
     async def reset_chunks(self, job_id: str) -> None:
         def reset(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM chunks WHERE job = ?", (job_id,))
+            db.execute("DELETE FROM chunk_ids WHERE job = ?", (job_id,))
             db.execute(
                 "UPDATE jobs SET taken = 0, source_done = 0, next_seq = 0 WHERE id = ?", (job_id,)
             )
@@ -366,6 +436,13 @@ class SqliteLedger(Ledger):
         )
 
     async def mark_succeeded(self, job_id: str, seq: int, count: int) -> None:
+        await self._call(self._succeeder(job_id, seq, count))
+
+    async def mark_failed(self, job_id: str, seq: int, error: MailsegError) -> None:
+        await self._call(self._failer(job_id, seq, error))
+
+    @staticmethod
+    def _succeeder(job_id: str, seq: int, count: int) -> Callable[[sqlite3.Connection], None]:
         now = time.time()
 
         def done(db: sqlite3.Connection) -> None:
@@ -377,9 +454,10 @@ class SqliteLedger(Ledger):
             )
             db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (now, job_id))
 
-        await self._call(done)
+        return done
 
-    async def mark_failed(self, job_id: str, seq: int, error: MailsegError) -> None:
+    @staticmethod
+    def _failer(job_id: str, seq: int, error: MailsegError) -> Callable[[sqlite3.Connection], None]:
         now = time.time()
         kind, message, parameter = error_fields(error)
 
@@ -391,12 +469,12 @@ class SqliteLedger(Ledger):
             )
             db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (now, job_id))
 
-        await self._call(failed)
+        return failed
 
     async def chunk(self, job_id: str, seq: int) -> ChunkRecord:
         def read(db: sqlite3.Connection) -> ChunkRecord:
             row = db.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE job = ? AND seq = ?",  # noqa: S608
+                f"SELECT {_CHUNK_COLUMNS} WHERE c.job = ? AND c.seq = ?",
                 (job_id, seq),
             ).fetchone()
             if row is None:
@@ -413,12 +491,12 @@ class SqliteLedger(Ledger):
         while True:
 
             def page(db: sqlite3.Connection, after: int = after) -> list[ChunkRecord]:
-                query = f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE job = ? AND seq > ?"  # noqa: S608
+                query = f"SELECT {_CHUNK_COLUMNS} WHERE c.job = ? AND c.seq > ?"
                 params: list[Any] = [job_id, after]
                 if wanted is not None:
-                    query += f" AND state IN ({', '.join('?' * len(wanted))})"
+                    query += f" AND c.state IN ({', '.join('?' * len(wanted))})"
                     params.extend(wanted)
-                query += " ORDER BY seq LIMIT 100"
+                query += " ORDER BY c.seq LIMIT 100"
                 return [_record(row) for row in db.execute(query, params)]
 
             records = await self._call(page)
@@ -558,7 +636,6 @@ def _insert_row(job_id: str, chunk: NewChunk, now: float) -> tuple[Any, ...]:
         chunk.op.value,
         chunk.start,
         len(chunk.ids),
-        "\n".join(chunk.ids),
         state,
         attempts,
         kind,

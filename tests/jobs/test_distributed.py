@@ -29,8 +29,9 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def emulator_process() -> Iterator[EmulatorProcess]:
-    process = EmulatorProcess("engagelab", contacts=3000, latency=0.02)
+def emulator_process(request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:
+    """The standalone emulator; its latency (default 20 ms) by indirect parametrization."""
+    process = EmulatorProcess("engagelab", contacts=3000, latency=getattr(request, "param", 0.02))
     yield process
     process.stop()
 
@@ -59,6 +60,8 @@ async def create_tag(emulator: EmulatorProcess, name: str) -> str:
 
 
 @pytest.mark.slow
+# 100 ms per request: a chunk seen in flight is still held when the kill lands.
+@pytest.mark.parametrize("emulator_process", [0.1], indirect=True)
 async def test_three_workers_finish_a_job_when_one_is_killed_holding_a_chunk(
     tmp_path: Path,
     redis_server: RedisServer,
@@ -80,15 +83,15 @@ async def test_three_workers_finish_a_job_when_one_is_killed_holding_a_chunk(
         victim = workers.name(0)
         held: jobs.ChunkRecord | None = None
         for _ in range(400):
-            holding = [
-                c
-                async for c in ledger.chunks(job.id, [jobs.ChunkState.IN_FLIGHT])
-                if c.worker == victim
+            in_flight = await ledger._redis.zrange(f"mailseg:job:{{{job.id}}}:inflight", 0, -1)
+            holders = [
+                await ledger._redis.hget(f"mailseg:job:{{{job.id}}}:chunk:{seq}", "worker")
+                for seq in in_flight
             ]
-            if holding:
-                held = holding[0]
+            if victim in holders:
+                held = await ledger.chunk(job.id, int(in_flight[holders.index(victim)]))
                 break
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
         assert held is not None, "worker 0 never held a chunk"
         workers.processes[0].send_signal(signal.SIGKILL)
         workers.processes[0].wait()
