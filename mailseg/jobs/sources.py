@@ -13,7 +13,6 @@ from __future__ import annotations
 import abc
 import asyncio
 import csv
-import io
 import json
 import os
 import sys
@@ -243,9 +242,14 @@ class CsvColumn(_FileSource):
     def where(self, position: int, line: int | None) -> str:
         return f"{self.path} line {line} column {self.column}"
 
-    def _reader(self, handle: IO[bytes]) -> tuple[Iterator[list[str]], int, Any]:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+    def _open_text(self) -> IO[str]:
+        try:
+            return self.path.open(encoding="utf-8-sig", newline="")
+        except OSError as exc:
+            raise SourceError(self.description, f"cannot be read: {exc.strerror}") from None
+
+    def _reader(self, handle: IO[str]) -> tuple[Iterator[list[str]], int, Any]:
+        reader = csv.reader(handle)
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -262,11 +266,11 @@ class CsvColumn(_FileSource):
 
     def check(self) -> None:
         super().check()
-        with self._open() as handle:
+        with self._open_text() as handle:
             self._reader(handle)
 
     async def batches(self, client: Client | None, skip: int) -> AsyncIterator[Batch]:
-        with self._open() as handle:
+        with self._open_text() as handle:
             rows, index, reader = self._reader(handle)
             values: list[Entry] = []
             lines: list[int] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from mailseg import jobs
 from mailseg.jobs.redis import RedisLedger
 from mailseg.jobs.taskiq import make_broker, submit, wait
 from tests.jobs.conftest import write_lines
-from tests.jobs.processes import EmulatorProcess, RedisServer, Workers, free_port
+from tests.jobs.processes import ROOT, EmulatorProcess, RedisServer, Workers, free_port
 from tests.jobs.test_ledger import assert_exact
 
 
@@ -234,6 +235,38 @@ async def test_the_taskiq_worker_command_runs_a_job(
     assert status.ok
     assert status.applied == 500
     assert sorted(emulator_process.admin(f"/tags/{tag_id}")) == sorted(ids)
+
+
+@pytest.mark.slow
+async def test_the_readme_example_runs_on_two_workers(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    emulator_process: EmulatorProcess,
+    workers: Workers,
+) -> None:
+    ids = emulator_process.contacts
+    csv_path = tmp_path / "contacts.csv"
+    csv_path.write_text("id\n" + "".join(f"{i}\n" for i in ids), encoding="utf-8")
+    workers.start(2, concurrency=8)
+    example = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "examples/durable_job.py",
+        "--redis", redis_server.url, "--job", "import-2", "--tag", "imported2",
+        str(csv_path), "--column", "id",
+        cwd=ROOT,
+        env=emulator_process.env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(example.communicate(), timeout=120)
+    assert example.returncode == 0, err.decode()
+    assert out.decode().strip().splitlines()[-1].startswith("finished  done 3,000/3,000")
+    async with RedisLedger(redis_server.url) as ledger:
+        status = await ledger.status("import-2")
+        tag_id = status.target
+    assert sorted(emulator_process.admin(f"/tags/{tag_id}")) == sorted(ids)
+        workers_seen = {c.worker async for c in ledger.chunks("import-2")}
+    assert workers_seen <= {workers.name(0), workers.name(1)}  # 3 chunks: one worker may do all
 
 
 async def test_a_redis_url_that_refuses_connections_is_a_clear_error() -> None:
