@@ -162,7 +162,14 @@ def _workers(count: int, concurrency: int, redis_url: str, env: dict[str, str]) 
         "--concurrency", str(concurrency),
     ]  # fmt: skip
     processes = [
-        subprocess.Popen(command, cwd=str(ROOT), env=env, start_new_session=True)  # noqa: S603
+        subprocess.Popen(  # noqa: S603 - our interpreter, our module
+            command,
+            cwd=str(ROOT),
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(count)
     ]
     try:
