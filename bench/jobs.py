@@ -26,7 +26,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import mailseg
-from bench._util import ROOT, Result, Server, Target, child_env, median, s, server_process
+from bench import ROOT
+from bench._figures import median, s
+from bench._processes import Server, child_env, server_process
+from bench._results import Result, Target
 from mailseg import jobs
 
 LATENCY = 0.02

@@ -22,9 +22,10 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
+import attrs
 
 import mailseg
 from mailseg.errors import ConfigurationError, MailsegError
@@ -123,18 +124,6 @@ def make_broker(
     return broker
 
 
-def client_from_env(
-    session: aiohttp.ClientSession, environ: Mapping[str, str] | None = None
-) -> mailseg.Client:
-    """``Client.from_env`` on a session of our own (it carries the rate limit hook)."""
-
-    class _Client(mailseg.Client):
-        def __init__(self, provider: Any, **settings: Any) -> None:
-            super().__init__(provider, session=session, **settings)
-
-    return _Client.from_env(environ)
-
-
 class Worker:
     """What a worker process holds: its client, the ledger, the shared rate limit."""
 
@@ -149,18 +138,19 @@ class Worker:
         self._specs: dict[str, JobSpec] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._limiter: SharedRateLimit | None = None
-        self._session: aiohttp.ClientSession | None = None
         self.client: mailseg.Client | None = None
 
     async def start(self) -> None:
         from mailseg.jobs.limiter import SharedRateLimit
 
         self._limiter = SharedRateLimit(self.redis_url)
+        # The client's own settings, from this worker's environment only, plus the hook
+        # that takes the job's rate limit before every request attempt.
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(self._before_request)
-        timeout = aiohttp.ClientTimeout(total=float(self.environ.get("MAILSEG_TIMEOUT", 30)))
-        self._session = aiohttp.ClientSession(trace_configs=[trace], timeout=timeout)
-        self.client = client_from_env(self._session, self.environ)
+        settings = mailseg.Settings.from_env(self.environ)
+        settings = attrs.evolve(settings, trace_configs=(*settings.trace_configs, trace))
+        self.client = mailseg.Client(settings)
         logger.info(
             "mailseg worker %s: provider %s, ledger %s",
             self.name,
@@ -171,8 +161,6 @@ class Worker:
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
-        if self._session is not None:
-            await self._session.close()
         await self.ledger.close()
 
     async def _before_request(self, *_: object) -> None:

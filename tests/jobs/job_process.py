@@ -8,17 +8,21 @@ Running it again with the same arguments resumes the job from its ledger.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
+import attrs
+
 import mailseg
-from mailseg import _transport, jobs
+from mailseg import jobs
 
 
 async def main(ledger_path: str, job_id: str, tag_id: str, ids_file: str) -> None:
     # Faults are absorbed by the retries; their backoff is shortened so the job is quick.
-    _transport.BACKOFF_BASE = 0.005
-    _transport.BACKOFF_MAX = 0.02
-    async with mailseg.Client.from_env() as client, jobs.SqliteLedger(ledger_path) as ledger:
+    settings = mailseg.Settings.from_env(os.environ)
+    fast = mailseg.RetryPolicy(max_retries=10, backoff_base=0.005, backoff_cap=0.02)
+    client = mailseg.Client(attrs.evolve(settings, retry=fast))
+    async with client, jobs.SqliteLedger(ledger_path) as ledger:
         job = await jobs.Job.create(
             ledger,
             "tags.add_members",
