@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from mailseg.errors import MailsegError, ValidationError
+from mailseg.jobs.errors import JobConflictError
 from mailseg.jobs.model import ChunkOp, ChunkRecord, ChunkState, JobSpec, JobState, JobStatus
 
 #: The ledger format this version writes; it refuses to touch a newer one.
@@ -66,6 +67,14 @@ class Position:
     taken: int
     source_done: bool
     next_seq: int
+
+
+def conflict(location: str, recorded: JobSpec) -> JobConflictError:
+    """The error for a job id that the ledger at ``location`` holds for other work."""
+    return JobConflictError(
+        f"job {recorded.job_id} in {location} is another job ({recorded.operation.value} "
+        f"{recorded.target} from {recorded.source_description}): choose another job id"
+    )
 
 
 def error_fields(error: MailsegError) -> tuple[str, str, str | None]:

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mailseg.errors import MailsegError
 from mailseg.jobs.errors import (
-    JobConflictError,
     JobError,
     JobNotFoundError,
     LedgerError,
@@ -30,6 +29,7 @@ from mailseg.jobs.ledger import (
     Ledger,
     NewChunk,
     Position,
+    conflict,
     error_fields,
     summarize,
 )
@@ -283,11 +283,7 @@ class RedisLedger(Ledger):
                 return spec
             recorded = JobSpec.from_json(await self._redis.hget(key, "spec"))
             if not recorded.same_job(spec):
-                raise JobConflictError(
-                    f"job {spec.job_id} in {self.location} is another job "
-                    f"({recorded.operation.value} {recorded.target} from "
-                    f"{recorded.source_description}): choose another job id"
-                )
+                raise conflict(self.location, recorded)
             return recorded
 
         return await self._do(create)

@@ -201,22 +201,13 @@ class TextFile(_FileSource):
                 yield batch
 
 
-def _text_batches(handle: IO[bytes], skip: int) -> Iterator[Batch]:
+def _batched(entries: Iterable[tuple[int, Entry]]) -> Iterator[Batch]:
+    """``(line, entry)`` pairs gathered into batches of `BATCH`."""
     values: list[Entry] = []
     lines: list[int] = []
-    taken = 0
-    for number, raw in enumerate(handle, start=1):
-        raw = raw.strip()
-        if not raw:
-            continue
-        taken += 1
-        if taken <= skip:
-            continue
-        try:
-            values.append(raw.decode())
-        except UnicodeDecodeError:
-            values.append(Invalid("is not valid UTF-8"))
-        lines.append(number)
+    for line, value in entries:
+        values.append(value)
+        lines.append(line)
         if len(values) == BATCH:
             yield Batch(values, lines)
             values, lines = [], []
@@ -224,23 +215,50 @@ def _text_batches(handle: IO[bytes], skip: int) -> Iterator[Batch]:
         yield Batch(values, lines)
 
 
-class CsvColumn(_FileSource):
+def _text_entries(handle: IO[bytes]) -> Iterator[tuple[int, Entry]]:
+    for number, raw in enumerate(handle, start=1):
+        raw = raw.strip()
+        if not raw:
+            continue  # a blank line is no entry
+        try:
+            yield number, raw.decode()
+        except UnicodeDecodeError:
+            yield number, Invalid("is not valid UTF-8")
+
+
+def _text_batches(handle: IO[bytes], skip: int) -> Iterator[Batch]:
+    return _batched(islice(_text_entries(handle), skip, None))
+
+
+class _RecordPart(_FileSource):
+    """A file of records, the ids in one named part of each (a CSV column, a JSON field)."""
+
+    part: ClassVar[str]
+
+    def __init__(self, path: str | os.PathLike[str], name: str) -> None:
+        super().__init__(path)
+        if not isinstance(name, str) or not name:
+            raise ValidationError(self.part, f"must name the {self.part} holding the ids")
+        self.name = name
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": str(self.path.resolve()), self.part: self.name}
+
+    def where(self, position: int, line: int | None) -> str:
+        return f"{self.path} line {line} {self.part} {self.name}"
+
+
+class CsvColumn(_RecordPart):
     """One named column of a CSV file with a header row (UTF-8, an optional BOM)."""
 
     kind = "csv"
     noun = "CSV file"
+    part = "column"
 
-    def __init__(self, path: str | os.PathLike[str], column: str) -> None:
-        super().__init__(path)
-        if not isinstance(column, str) or not column:
-            raise ValidationError("column", "must name a column of the CSV header")
-        self.column = column
-
-    def spec(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": str(self.path.resolve()), "column": self.column}
-
-    def where(self, position: int, line: int | None) -> str:
-        return f"{self.path} line {line} column {self.column}"
+    @property
+    def column(self) -> str:
+        """The column holding the ids."""
+        return self.name
 
     def _open_text(self) -> IO[str]:
         try:
@@ -248,7 +266,7 @@ class CsvColumn(_FileSource):
         except OSError as exc:
             raise SourceError(self.description, f"cannot be read: {exc.strerror}") from None
 
-    def _reader(self, handle: IO[str]) -> tuple[Iterator[list[str]], int, Any]:
+    def _reader(self, handle: IO[str]) -> tuple[Any, int]:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
@@ -257,84 +275,61 @@ class CsvColumn(_FileSource):
         if header is None:
             raise SourceError(self.description, "is empty: a header row naming columns is needed")
         names = [name.strip() for name in header]
-        if self.column not in names:
+        if self.name not in names:
             raise SourceError(
                 self.description,
-                f"has no column {self.column!r} (its header: {', '.join(names) or 'empty'})",
+                f"has no column {self.name!r} (its header: {', '.join(names) or 'empty'})",
             )
-        return reader, names.index(self.column), reader
+        return reader, names.index(self.name)
 
     def check(self) -> None:
         super().check()
         with self._open_text() as handle:
             self._reader(handle)
 
+    def _entries(self, reader: Any, index: int) -> Iterator[tuple[int, Entry]]:
+        try:
+            for row in reader:
+                if not row or (len(row) == 1 and not row[0].strip()):
+                    continue  # a blank line
+                if index >= len(row):
+                    yield reader.line_num, Invalid("is missing (a short row)")
+                    continue
+                value = row[index].strip()
+                yield reader.line_num, (value if value else Invalid("is empty"))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise SourceError(
+                self.description, f"cannot be read after line {reader.line_num}: {exc}"
+            ) from None
+
     async def batches(self, client: Client | None, skip: int) -> AsyncIterator[Batch]:
         with self._open_text() as handle:
-            rows, index, reader = self._reader(handle)
-            values: list[Entry] = []
-            lines: list[int] = []
-            taken = 0
-            try:
-                for row in rows:
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        continue  # a blank line
-                    taken += 1
-                    if taken <= skip:
-                        continue
-                    if index < len(row):
-                        value = row[index].strip()
-                        values.append(value if value else Invalid("is empty"))
-                    else:
-                        values.append(Invalid("is missing (a short row)"))
-                    lines.append(reader.line_num)
-                    if len(values) == BATCH:
-                        yield Batch(values, lines)
-                        values, lines = [], []
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise SourceError(
-                    self.description, f"cannot be read after line {reader.line_num}: {exc}"
-                ) from None
-            if values:
-                yield Batch(values, lines)
+            reader, index = self._reader(handle)
+            for batch in _batched(islice(self._entries(reader, index), skip, None)):
+                yield batch
 
 
-class JsonLinesField(_FileSource):
+class JsonLinesField(_RecordPart):
     """One named field of a JSON Lines file (one JSON object per line)."""
 
     kind = "jsonl"
     noun = "JSON Lines file"
+    part = "field"
 
-    def __init__(self, path: str | os.PathLike[str], field: str) -> None:
-        super().__init__(path)
-        if not isinstance(field, str) or not field:
-            raise ValidationError("field", "must name a field of the JSON objects")
-        self.field = field
+    @property
+    def field(self) -> str:
+        """The field holding the ids."""
+        return self.name
 
-    def spec(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": str(self.path.resolve()), "field": self.field}
-
-    def where(self, position: int, line: int | None) -> str:
-        return f"{self.path} line {line} field {self.field}"
+    def _entries(self, handle: IO[bytes]) -> Iterator[tuple[int, Entry]]:
+        for number, raw in enumerate(handle, start=1):
+            if raw.strip():
+                yield number, self._entry(raw)
 
     async def batches(self, client: Client | None, skip: int) -> AsyncIterator[Batch]:
         with self._open() as handle:
-            values: list[Entry] = []
-            lines: list[int] = []
-            taken = 0
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                taken += 1
-                if taken <= skip:
-                    continue
-                values.append(self._entry(raw))
-                lines.append(number)
-                if len(values) == BATCH:
-                    yield Batch(values, lines)
-                    values, lines = [], []
-            if values:
-                yield Batch(values, lines)
+            for batch in _batched(islice(self._entries(handle), skip, None)):
+                yield batch
 
     def _entry(self, raw: bytes) -> Entry:
         try:
@@ -343,9 +338,9 @@ class JsonLinesField(_FileSource):
             return Invalid("is not a JSON object")
         if not isinstance(record, dict):
             return Invalid("is not a JSON object")
-        if self.field not in record:
+        if self.name not in record:
             return Invalid("is missing")
-        value = record[self.field]
+        value = record[self.name]
         return value if isinstance(value, str) else _not_a_string(value)
 
 

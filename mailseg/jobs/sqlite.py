@@ -31,6 +31,7 @@ from mailseg.jobs.ledger import (
     Ledger,
     NewChunk,
     Position,
+    conflict,
     error_fields,
     summarize,
 )
@@ -316,11 +317,7 @@ class SqliteLedger(Ledger):
             if row is not None:
                 recorded = JobSpec.from_json(row[0])
                 if not recorded.same_job(spec):
-                    raise JobConflictError(
-                        f"job {spec.job_id} in {self.location} is another job "
-                        f"({recorded.operation.value} {recorded.target} from "
-                        f"{recorded.source_description}): choose another job id"
-                    )
+                    raise conflict(self.location, recorded)
                 return recorded
             now = time.time()
             db.execute(
