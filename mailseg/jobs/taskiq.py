@@ -311,7 +311,8 @@ async def wait(
     stall: float = 30.0,
     timeout: float | None = None,
 ) -> JobStatus:
-    """Follow a submitted job until it finishes; its final status.
+    """Follow a submitted job until it finishes (or stops, after `Job.request_stop`, once
+    its chunks in flight ended); its last status.
 
     While it waits it reclaims chunks whose worker died (in flight past their lease)
     and enqueues them again, and re-enqueues the pending chunks when nothing moved for
@@ -331,6 +332,9 @@ async def wait(
             on_progress(status)
         if status.finished:
             return status
+        stopping = await ledger.stop_requested(job.id)
+        if stopping and not status.in_flight:
+            return status  # stopped: the workers claim nothing more; submit again to resume
         now = time.monotonic()
         if status.done != last_done:
             last_done, last_change = status.done, now
@@ -340,7 +344,7 @@ async def wait(
                 "job %s: chunks %s outlived their lease; enqueued again", job.id, reclaimed
             )
             await _kick(broker, job.id, reclaimed)
-        elif now - last_change > stall and status.pending:
+        elif now - last_change > stall and status.pending and not stopping:
             pending = [
                 seq
                 for seq in await ledger.unfinished(job.id)

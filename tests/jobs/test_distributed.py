@@ -214,6 +214,46 @@ async def test_a_job_rate_limit_is_shared_by_three_workers(
 
 
 @pytest.mark.slow
+async def test_a_stopped_distributed_job_resumes_on_a_second_submit(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    emulator_process: EmulatorProcess,
+    workers: Workers,
+    ledger: RedisLedger,
+) -> None:
+    ids = emulator_process.contacts[:2000]
+    tag_id = await create_tag(emulator_process, "stopped")
+    job = await jobs.Job.create(
+        ledger, "tags.add_members", tag_id, write_lines(tmp_path / "ids.txt", ids), chunk_size=10
+    )
+    workers.start(2, concurrency=2)
+    broker = make_broker(redis_server.url)
+    await broker.startup()
+    try:
+        await submit(job, broker)
+        for _ in range(500):
+            if (await job.status()).done >= 300:
+                break
+            await asyncio.sleep(0.02)
+        await job.request_stop()
+        stopped = await wait(job, broker, poll=0.1, timeout=60)
+        assert not stopped.finished
+        assert stopped.in_flight == 0
+        assert 300 <= stopped.done < len(ids)
+        await asyncio.sleep(0.5)
+        assert (await job.status()).done == stopped.done  # nothing is sent while stopped
+        # The chunks left pending are enqueued again (deliveries still queued from the
+        # first submit may take some first: a chunk is claimed once either way).
+        assert 0 < await submit(job, broker) <= stopped.chunks[jobs.ChunkState.PENDING]
+        status = await wait(job, broker, poll=0.2, timeout=120)
+    finally:
+        await broker.shutdown()
+    assert status.ok
+    assert sorted(emulator_process.admin(f"/tags/{tag_id}")) == sorted(ids)
+    await assert_exact(job, ids)
+
+
+@pytest.mark.slow
 async def test_the_taskiq_worker_command_runs_a_job(
     tmp_path: Path,
     redis_server: RedisServer,

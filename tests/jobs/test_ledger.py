@@ -130,3 +130,21 @@ async def test_bad_job_options_are_named_before_anything_is_recorded(
     with pytest.raises(ValueError, match="operation: must be one of"):
         await jobs.Job.create(ledger, "tags.explode", "t1", ["a"])
     assert await ledger.list_jobs() == []
+
+
+def files_holding(folder: Path, secret: bytes) -> list[str]:
+    return [path.name for path in folder.iterdir() if secret in path.read_bytes()]
+
+
+async def test_the_ledger_file_holds_no_credential(ledger_path: Path, tmp_path: Path) -> None:
+    emulator = Emulator("sendcloud", contacts=300, api_key="k3y-never-written")
+    async with emulator as emu, emu.client() as client, jobs.SqliteLedger(ledger_path) as ledger:
+        tag = await client.tags.create("secretless")
+        ids = [c.id for c in emu.contacts]
+        job = await jobs.Job.create(
+            ledger, "tags.add_members", tag.id, ids, provider=client.provider
+        )
+        assert (await job.run(client)).ok
+    assert files_holding(tmp_path, b"k3y-never-written") == []
+    assert files_holding(tmp_path, b"emulator_user") == []
+    assert ledger_path.name in {path.name for path in tmp_path.iterdir()}  # noqa: ASYNC240
