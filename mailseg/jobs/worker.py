@@ -17,13 +17,22 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mailseg.jobs.taskiq import DEFAULT_LEASE, REDIS_URL_ENV, make_broker
 
+logger = logging.getLogger("mailseg.jobs")
+
+#: The first wait before listening again after the broker failed, and the longest.
+RECONNECT_BASE = 0.5
+RECONNECT_CAP = 10.0
+#: How long a stopping worker waits for its chunks in flight.
+SHUTDOWN_TIMEOUT = 60.0
+
 try:
     from taskiq.acks import AcknowledgeType
-    from taskiq.api import run_receiver_task
+    from taskiq.receiver import Receiver
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     from mailseg.errors import ConfigurationError
 
@@ -69,26 +78,54 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def serve(redis_url: str, *, concurrency: int, lease: float) -> None:
-    """Run chunks until SIGINT or SIGTERM (the chunks in flight finish first)."""
+    """Run chunks until SIGINT or SIGTERM (the chunks in flight finish first).
+
+    While Redis cannot be reached the worker waits and tries again, backing off up to
+    `RECONNECT_CAP` seconds, rather than spin: a worker outlives a Redis restart.
+    """
     broker = make_broker(redis_url, lease=lease, concurrency=concurrency)
+    broker.is_worker_process = True
     loop = asyncio.get_running_loop()
-    receiver = asyncio.ensure_future(
-        run_receiver_task(
-            broker,
-            max_async_tasks=concurrency,
-            run_startup=True,
-            ack_time=AcknowledgeType.WHEN_EXECUTED,
-        )
-    )
+    stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, receiver.cancel)
+            loop.add_signal_handler(signum, stop.set)
+    delay = RECONNECT_BASE
     try:
-        await receiver
-    except asyncio.CancelledError:
-        pass
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            while not stop.is_set():
+                receiver = Receiver(
+                    broker=broker,
+                    executor=executor,
+                    run_startup=True,
+                    max_async_tasks=concurrency,
+                    ack_type=AcknowledgeType.WHEN_EXECUTED,
+                )
+                listening = asyncio.ensure_future(receiver.listen(stop))
+                stopping = asyncio.ensure_future(stop.wait())
+                started = loop.time()
+                await asyncio.wait({listening, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if stop.is_set():
+                    # The receiver watches the same event: it stops taking deliveries and
+                    # lets the chunks in flight finish (their deliveries then acknowledged).
+                    with contextlib.suppress(BaseException):
+                        await asyncio.wait_for(listening, timeout=SHUTDOWN_TIMEOUT)
+                    break
+                error = listening.exception() if not listening.cancelled() else None
+                if loop.time() - started > 30:
+                    delay = RECONNECT_BASE  # it had been working: start the backoff afresh
+                logger.warning(
+                    "mailseg worker: the broker stopped (%s); listening again in %.1f s",
+                    type(error).__name__ if error else "no error",
+                    delay,
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                delay = min(delay * 2, RECONNECT_CAP)
     finally:
-        await broker.shutdown()
+        with contextlib.suppress(Exception):
+            await broker.shutdown()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
