@@ -1,0 +1,308 @@
+"""``mailseg tags ...``: every tag operation of both providers, and ``tags sync``."""
+
+from __future__ import annotations
+
+__all__ = ["tags"]
+
+import click
+
+from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
+from mailseg.cli.ids import id_source
+from mailseg.cli.options import ids_options, output_option, paging, paging_options
+from mailseg.cli.output import MEMBER_COLUMNS, TAG_COLUMNS, Output
+from mailseg.cli.runtime import EXIT_FAILED_IDS, Runtime, run_async
+from mailseg.models import BulkResult, Tag
+
+
+@click.group()
+def tags() -> None:
+    """Tags: labels on contacts, added and removed in bulk.
+
+    \b
+    Examples:
+      mailseg tags create vip
+      mailseg tags add TAG_ID --ids ids.csv --column contact_id
+      mailseg tags sync TAG_ID --ids everyone_who_should_have_it.txt --dry-run
+    """
+
+
+@tags.command("list")
+@click.option("--name", default=None, help="Only tags whose name matches.")
+@paging_options
+@output_option
+@click.pass_obj
+def list_(
+    runtime: Runtime,
+    name: str | None,
+    limit: int | None,
+    offset: int | None,
+    all_pages: bool,
+    output: str | None,
+) -> None:
+    """List tags (one window, or --all), with their member counts.
+
+    \b
+    Examples:
+      mailseg tags list --all
+      mailseg tags list --name vip --output json
+    """
+    window = paging(all_pages, offset, limit)
+    out = Output(output)
+
+    async def main() -> None:
+        async with runtime.client() as client:
+            if window.all_pages:
+                listing = client.tags.iterate(name=name)
+                if out.format in ("jsonl", "csv"):
+                    await out.stream_rows(listing, TAG_COLUMNS)
+                    return
+                items = [tag async for tag in listing]
+                out.page(items, TAG_COLUMNS, total=len(items), title="tags")
+                return
+            page = await client.tags.list(name=name, offset=window.offset, limit=window.limit)
+            out.page(
+                page.items,
+                TAG_COLUMNS,
+                total=page.total,
+                window=(page.offset, page.limit),
+                title="tags",
+            )
+
+    run_async(main)
+
+
+@tags.command()
+@click.argument("name")
+@output_option
+@click.pass_obj
+def create(runtime: Runtime, name: str, output: str | None) -> None:
+    """Create a tag (a-z, A-Z, 0-9, _ and Chinese characters, up to 64).
+
+    \b
+    Example:
+      mailseg tags create vip --output json
+    """
+
+    async def main() -> Tag:
+        async with runtime.client() as client:
+            return await client.tags.create(name)
+
+    Output(output).one(run_async(main))
+
+
+@tags.command()
+@click.argument("tag_id")
+@click.option("--name", required=True, help="The new name.")
+@output_option
+@click.pass_obj
+def update(runtime: Runtime, tag_id: str, name: str, output: str | None) -> None:
+    """Rename a tag.
+
+    \b
+    Example:
+      mailseg tags update TAG_ID --name vip_2027
+    """
+
+    async def main() -> None:
+        async with runtime.client() as client:
+            await client.tags.update(tag_id, name=name)
+
+    run_async(main)
+    Output(output).one({"id": tag_id, "name": name})
+
+
+@tags.command()
+@click.argument("tag_id")
+@output_option
+@click.pass_obj
+def delete(runtime: Runtime, tag_id: str, output: str | None) -> None:
+    """Delete a tag (the contacts stay, without it).
+
+    \b
+    Example:
+      mailseg tags delete TAG_ID
+    """
+
+    async def main() -> None:
+        async with runtime.client() as client:
+            await client.tags.delete(tag_id)
+
+    run_async(main)
+    Output(output).one({"id": tag_id, "deleted": True})
+
+
+@tags.command()
+@click.argument("tag_id")
+@paging_options
+@output_option
+@click.pass_obj
+def members(
+    runtime: Runtime,
+    tag_id: str,
+    limit: int | None,
+    offset: int | None,
+    all_pages: bool,
+    output: str | None,
+) -> None:
+    """List the contacts carrying a tag; with --all and --output jsonl they stream.
+
+    \b
+    Examples:
+      mailseg tags members TAG_ID --limit 50
+      mailseg tags members TAG_ID --all --output jsonl > vip.jsonl
+    """
+    window = paging(all_pages, offset, limit)
+    out = Output(output)
+
+    async def main() -> None:
+        async with runtime.client() as client:
+            if window.all_pages:
+                listing = client.tags.iterate_members(tag_id)
+                if out.format in ("jsonl", "csv"):
+                    await out.stream_rows(listing, MEMBER_COLUMNS)
+                    return
+                items = [member async for member in listing]
+                out.page(items, MEMBER_COLUMNS, total=len(items), title=f"members of {tag_id}")
+                return
+            page = await client.tags.members(tag_id, offset=window.offset, limit=window.limit)
+            out.page(
+                page.items,
+                MEMBER_COLUMNS,
+                total=page.total,
+                window=(page.offset, page.limit),
+                title=f"members of {tag_id}",
+            )
+
+    run_async(main)
+
+
+def _bulk_command(name: str, verb: str, doc: str) -> None:
+    @tags.command(name, help=doc)
+    @click.argument("tag_id")
+    @ids_options
+    @click.option(
+        "--failed-ids", metavar="FILE", default=None, help="Write the ids that failed here."
+    )
+    @click.option("-q", "--quiet", is_flag=True, help="Show no progress.")
+    @output_option
+    @click.pass_obj
+    def command(
+        runtime: Runtime,
+        tag_id: str,
+        member_ids: tuple[str, ...],
+        ids_file: str | None,
+        column: str | None,
+        failed_ids: str | None,
+        quiet: bool,
+        output: str | None,
+    ) -> None:
+        ids = id_source(member_ids, ids_file, column)
+
+        async def main() -> BulkResult:
+            async with runtime.client() as client:
+                call = client.tags.add_members if verb == "add" else client.tags.remove_members
+                label = "tagging" if verb == "add" else "untagging"
+                return await run_bulk(call, tag_id, ids, label=label, quiet=quiet)
+
+        result = run_async(main)
+        if failed_ids is not None:
+            write_failed_ids(failed_ids, result)
+        Output(output).one(bulk_summary(result, tag_id=tag_id))
+        if not result.ok:
+            raise click.exceptions.Exit(EXIT_FAILED_IDS)
+
+
+_bulk_command(
+    "add",
+    "add",
+    """Tag contacts, 1000 ids per request, several requests at once.
+
+    Ids come from the arguments, or --ids FILE (one per line, or a .csv with
+    --column; - reads stdin). Exits 3 when some ids failed; --failed-ids FILE
+    keeps them to send again. For a job that survives the process, use
+    `mailseg jobs run tags.add`.
+
+    \b
+    Examples:
+      mailseg tags add TAG_ID ID1 ID2 ID3
+      mailseg tags add TAG_ID --ids ids.csv --column contact_id --failed-ids retry.txt
+      cut -d, -f1 export.csv | mailseg tags add TAG_ID --ids -
+    """,
+)
+_bulk_command(
+    "remove",
+    "remove",
+    """Untag contacts, 1000 ids per request (ids as for `tags add`).
+
+    Exits 3 when some ids failed.
+
+    \b
+    Examples:
+      mailseg tags remove TAG_ID ID1 ID2
+      mailseg tags remove TAG_ID --ids retry.txt
+    """,
+)
+
+
+@tags.command()
+@click.argument("tag_id")
+@ids_options
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be added and removed; change nothing."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Show no progress.")
+@output_option
+@click.pass_obj
+def sync(
+    runtime: Runtime,
+    tag_id: str,
+    member_ids: tuple[str, ...],
+    ids_file: str | None,
+    column: str | None,
+    dry_run: bool,
+    quiet: bool,
+    output: str | None,
+) -> None:
+    """Make a tag's contacts exactly the given ids: tag the missing, untag the rest.
+
+    Reads the tag's current members, computes the difference, and sends only
+    it. Exits 3 when some ids failed.
+
+    \b
+    Examples:
+      mailseg tags sync TAG_ID --ids vip_today.txt --dry-run
+      mailseg tags sync TAG_ID --ids crm_export.csv --column id
+    """
+    wanted = id_source(member_ids, ids_file, column)
+
+    async def main() -> dict[str, object]:
+        desired = dict.fromkeys(wanted)  # ordered and deduplicated
+        async with runtime.client() as client:
+            current = {member.id async for member in client.tags.iterate_members(tag_id)}
+            to_add = [i for i in desired if i not in current]
+            to_remove = sorted(current.difference(desired))
+            plan: dict[str, object] = {
+                "tag_id": tag_id,
+                "dry_run": dry_run,
+                "current": len(current),
+                "wanted": len(desired),
+                "to_add": len(to_add),
+                "to_remove": len(to_remove),
+            }
+            if dry_run:
+                return plan
+            added = await run_bulk(
+                client.tags.add_members, tag_id, to_add, label="tagging", quiet=quiet
+            )
+            removed = await run_bulk(
+                client.tags.remove_members, tag_id, to_remove, label="untagging", quiet=quiet
+            )
+            plan["added"] = bulk_summary(added)
+            plan["removed"] = bulk_summary(removed)
+            plan["ok"] = added.ok and removed.ok
+            return plan
+
+    summary = run_async(main)
+    Output(output).one(summary)
+    if summary.get("ok") is False:
+        raise click.exceptions.Exit(EXIT_FAILED_IDS)
