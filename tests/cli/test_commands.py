@@ -20,11 +20,14 @@ def test_tags_every_operation(served: Served) -> None:
 
     listing = run_json(["tags", "list", "--name", "cli_tag"], env)
     assert [t["id"] for t in listing["items"]] == [tag_id]
-    assert listing["offset"] == 0 and listing["limit"] == 10
+    assert listing["offset"] == 0
+    assert listing["limit"] == 10
 
     ids = [c.id for c in served.call(lambda: emu.contacts[:30])]
     added = run_json(["tags", "add", tag_id, *ids[:10]], env)
-    assert added["requested"] == 10 and added["failed_ids"] == [] and added["chunks"] == 1
+    assert added["requested"] == 10
+    assert added["failed_ids"] == []
+    assert added["chunks"] == 1
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids[:10])
 
     members = run_json(["tags", "members", tag_id, "--limit", "100"], env)
@@ -43,7 +46,8 @@ def test_tags_every_operation(served: Served) -> None:
 
     every = run(["tags", "list", "--all", "--output", "jsonl"], env).stdout.splitlines()
     names = {json.loads(line)["name"] for line in every}
-    assert "cli_tag2" in names and len(every) == len(served.call(lambda: emu.tags))
+    assert "cli_tag2" in names
+    assert len(every) == len(served.call(lambda: emu.tags))
 
     assert run_json(["tags", "delete", tag_id], env) == {"id": tag_id, "deleted": True}
     assert tag_id not in served.call(lambda: emu.tags)
@@ -57,13 +61,15 @@ def test_tag_bulk_from_a_csv_column_and_stdin(served: Served, tmp_path: Path) ->
     path = tmp_path / "ids.csv"
     path.write_text("name,contact_id\n" + "".join(f"n{i},{x}\n" for i, x in enumerate(ids[:120])))
     result = run_json(["tags", "add", tag_id, "--ids", str(path), "--column", "contact_id"], env)
-    assert result["requested"] == 120 and result["failed_ids"] == []
+    assert result["requested"] == 120
+    assert result["failed_ids"] == []
     stdin_result = run_json(["tags", "add", tag_id, "--ids", "-"], env, input="\n".join(ids[120:]))
     assert stdin_result["requested"] == 30
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids)
 
     bad = run(["tags", "add", tag_id, "--ids", str(path), "--column", "nope"], env, code=2)
-    assert "--column" in bad.stderr and "contact_id" in bad.stderr
+    assert "--column" in bad.stderr
+    assert "contact_id" in bad.stderr
 
 
 def test_tags_sync_adds_the_missing_and_removes_the_rest(served: Served, tmp_path: Path) -> None:
@@ -80,7 +86,8 @@ def test_tags_sync_adds_the_missing_and_removes_the_rest(served: Served, tmp_pat
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids[:10])
 
     applied = run_json(["tags", "sync", tag_id, "--ids", str(wanted)], env)
-    assert applied["ok"] is True and applied["added"]["requested"] == 5
+    assert applied["ok"] is True
+    assert applied["added"]["requested"] == 5
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids[5:15])
     again = run_json(["tags", "sync", tag_id, "--ids", str(wanted), "--dry-run"], env)
     assert (again["to_add"], again["to_remove"]) == (0, 0)
@@ -107,14 +114,19 @@ def test_segments_every_operation(served: Served) -> None:
 
     done = run_json(["segments", "wait", segment_id, "--poll-interval", "0.01", "-q"], env)
     expected = served.call(lambda: emu.member_ids(segment_id))
-    assert done["status"] == "completed" and done["member_total"] == len(expected) > 0
-    assert done["updated_at"][10] == "T" and done["updated_at"].endswith("+08:00")
+    assert done["status"] == "completed"
+    assert done["member_total"] == len(expected) > 0
+    assert done["updated_at"][10] == "T"
+    assert done["updated_at"].endswith("+08:00")
 
     got = run_json(["segments", "get", segment_id], env)
-    assert got["id"] == segment_id and got["name"] == "cli_adults"
+    assert got["id"] == segment_id
+    assert got["name"] == "cli_adults"
 
     page = run_json(["segments", "members", segment_id, "--limit", "5", "--offset", "2"], env)
-    assert page["total"] == len(expected) and page["offset"] == 2 and len(page["items"]) <= 5
+    assert page["total"] == len(expected)
+    assert page["offset"] == 2
+    assert len(page["items"]) <= 5
     lines = run(["segments", "members", segment_id, "--all", "-o", "jsonl"], env).stdout
     assert sorted(json.loads(line)["id"] for line in lines.splitlines()) == sorted(expected)
     filtered = run_json(["segments", "members", segment_id, "--all", "--where", "Age >= 50"], env)
@@ -134,7 +146,8 @@ def test_segments_every_operation(served: Served) -> None:
     run(["segments", "wait", segment_id, "--poll-interval", "0.01", "-q"], env)
     members = served.call(lambda: emu.member_ids(segment_id))
     removed = run_json(["segments", "remove-members", segment_id, *members[:3]], env)
-    assert removed["requested"] == 3 and removed["failed_ids"] == []
+    assert removed["requested"] == 3
+    assert removed["failed_ids"] == []
     left = served.call(lambda: emu.member_ids(segment_id))
     assert not set(members[:3]) & set(left)
 
@@ -159,7 +172,8 @@ def test_by_campaign_segment_and_condition_file(served: Served, tmp_path: Path) 
         ' {"field": "Age", "op": "<", "value": "20"}]}'
     )
     flat = run_json(["segments", "create", "flat", "--condition", str(path)], env)
-    assert flat["condition"]["relation"] == "or" and len(flat["condition"]["items"]) == 2
+    assert flat["condition"]["relation"] == "or"
+    assert len(flat["condition"]["items"]) == 2
 
 
 def test_tables_show_the_values(served: Served) -> None:
@@ -167,7 +181,8 @@ def test_tables_show_the_values(served: Served) -> None:
     tag_id = run_json(["tags", "create", "table_tag"], env)["id"]
     table = run(["tags", "list", "--name", "table_tag", "--output", "table"], env).stdout
     row = next(line for line in table.splitlines() if tag_id in line)
-    assert "table_tag" in row and "│" in row
+    assert "table_tag" in row
+    assert "│" in row
     assert "1 shown of 1" in table
 
     segment_id = run_json(["segments", "create", "tabled", "--where", "Age >= 30"], env)["id"]
@@ -183,7 +198,8 @@ def test_csv_output_has_a_header_and_iso_times(served: Served) -> None:
     lines = run(["tags", "list", "--all", "--output", "csv"], env).stdout.splitlines()
     assert lines[0] == "id,name,member_count,created_at,updated_at"
     first = lines[1].split(",")
-    assert len(first) == 5 and "T" in first[3]
+    assert len(first) == 5
+    assert "T" in first[3]
 
 
 def test_exit_codes_and_errors_on_stderr(served: Served) -> None:
@@ -192,9 +208,11 @@ def test_exit_codes_and_errors_on_stderr(served: Served) -> None:
     served.call(emu.clear_requests)
     # 2: validation, before any request.
     bad_name = run(["segments", "create", "bad.name", "--where", "Age >= 1"], env, code=2)
-    assert bad_name.stdout == "" and "name: must not contain ." in bad_name.stderr
+    assert bad_name.stdout == ""
+    assert "name: must not contain ." in bad_name.stderr
     where = run(["segments", "create", "ok", "--where", "Age >= 1 or"], env, code=2)
-    assert "column 12" in where.stderr and where.stderr.rstrip().endswith("^")
+    assert "column 12" in where.stderr
+    assert where.stderr.rstrip().endswith("^")
     run(["segments", "list", "--all", "--limit", "5"], env, code=2)
     run(["segments", "create", "ok"], env, code=2)
     assert served.call(lambda: emu.requests) == []
@@ -205,7 +223,8 @@ def test_exit_codes_and_errors_on_stderr(served: Served) -> None:
     assert "credentials are missing (api_key)" in no_key.stderr
     # 1: the provider said no.
     missing = run(["segments", "get", "000000000000000000000000"], env, code=1)
-    assert missing.stdout == "" and missing.stderr.startswith("error: ")
+    assert missing.stdout == ""
+    assert missing.stderr.startswith("error: ")
     denied = run(["tags", "list"], {**env, "MAILSEG_API_KEY": "wrong"}, code=1)
     assert "HTTP 401" in denied.stderr
     # 1: no HTTP answer at all.
@@ -228,7 +247,8 @@ def test_failed_chunks_exit_3_and_keep_the_failed_ids(served: Served, tmp_path: 
     args = ["tags", "add", tag_id, "--ids", str(path), "-o", "json", "--failed-ids", str(retry)]
     result = run(args, env, code=3)
     summary = json.loads(result.stdout)
-    assert summary["requested"] == 200 and summary["failed_chunks"] == 1
+    assert summary["requested"] == 200
+    assert summary["failed_chunks"] == 1
     assert sorted(summary["failed_ids"]) == sorted(ids)
     assert "HTTP 500" in summary["errors"][0]
     assert retry.read_text().split() == summary["failed_ids"]
