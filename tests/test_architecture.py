@@ -8,6 +8,8 @@ models.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +48,10 @@ LAYERS = [
     # durable bulk jobs (mailseg.jobs, a room: the client never imports it).
     {"mailseg.sync", "mailseg.tracing", "mailseg.jobs"},
     {"mailseg.testing"},
+    # The command line sits above everything (it may use jobs, the client and the
+    # emulator); nothing imports it but `python -m mailseg`.
+    {"mailseg.cli"},
+    {"mailseg.__main__"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
@@ -127,3 +133,13 @@ def test_jobs_sit_above_the_client_on_its_public_api() -> None:
                 continue
             module = name if name in PUBLIC else name.rsplit(".", 1)[0]
             assert module in PUBLIC, f"jobs/{path.name} imports {name}, not the public API"
+
+
+def test_import_mailseg_stays_light() -> None:
+    # The optional extras are imported only inside the package that needs them.
+    code = (
+        "import sys, mailseg, mailseg.testing; "
+        "heavy = {'click', 'rich', 'platformdirs', 'tomli_w', 'mailseg.cli'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)  # noqa: S603 - fixed

@@ -49,7 +49,7 @@ import attrs
 import platformdirs
 import tomli_w
 
-from mailseg import Client
+from mailseg import Client, Settings
 from mailseg.errors import ConfigurationError
 
 if sys.version_info >= (3, 11):
@@ -57,24 +57,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-SETTING_KEYS = (
-    "provider",
-    "api_user",
-    "api_key",
-    "token",
-    "base_url",
-    "timeout",
-    "max_retries",
-    "max_concurrency",
-    "rate_limit",
-)
+# The options that can be written as text (a flag, a variable, a TOML value):
+# those of `mailseg.Settings` that have an environment variable.
+SETTING_KEYS = tuple(name for name, variable, _ in Settings.describe() if variable)
+_VARIABLES = {name: variable for name, variable, _ in Settings.describe() if variable}
 SECRET_KEYS = frozenset({"api_key", "token"})
 # A profile may name the environment variable that holds a secret instead of the secret.
 _SECRET_ENV_KEYS = {"api_key_env": "api_key", "token_env": "token"}
 PROFILE_KEYS = (*SETTING_KEYS, *_SECRET_ENV_KEYS)
 _NUMBERS = {"timeout": float, "max_retries": int, "max_concurrency": int, "rate_limit": float}
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ENV_PREFIX = "MAILSEG_"
 DEFAULT_PROFILE = "default"
 
 Warn = Callable[[str], None]
@@ -103,11 +95,11 @@ class Resolved:
     settings: Mapping[str, Setting]
 
     def config(self) -> dict[str, Any]:
-        """The mapping `mailseg.Client.from_config` takes."""
+        """The mapping `mailseg.Settings.from_config` takes."""
         return {key: setting.value for key, setting in self.settings.items()}
 
     def client(self) -> Client:
-        """A client from these settings.
+        """A client from these settings (through `mailseg.Settings`, as every client is).
 
         Raises:
             ConfigurationError: no provider, no credentials, or a bad value.
@@ -125,7 +117,7 @@ class Resolved:
                 " MAILSEG_API_KEY (or MAILSEG_TOKEN), or a profile's api_user and"
                 " api_key_env"
             )
-        return Client.from_config(self.config())
+        return Client(Settings.from_config(self.config()))
 
     def __repr__(self) -> str:
         # Never show a secret, even in a debugger or a traceback.
@@ -238,7 +230,7 @@ def resolve(
     settings: dict[str, Setting] = {}
     for key in SETTING_KEYS:
         flag = flags.get(key)
-        variable = _ENV_PREFIX + key.upper()
+        variable = _VARIABLES[key]
         if flag is not None:
             settings[key] = Setting(flag, f"--{key.replace('_', '-')}")
         elif env.get(variable):

@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 import attrs
 import click
 
-from mailseg import Client
-from mailseg.cli.profiles import SETTING_KEYS, Resolved, resolve
+from mailseg import Client, Settings
+from mailseg.cli.profiles import Resolved, resolve
 from mailseg.errors import ConfigurationError, MailsegError, ValidationError
 
 T = TypeVar("T")
@@ -86,12 +86,9 @@ class Runtime:
         """
         account = {"provider", "api_user", "api_key", "token", "base_url"}
         flags = {k: v for k, v in self.flags.items() if k not in account}
-        environ = {
-            key: value
-            for key, value in os.environ.items()
-            if not (key.startswith("MAILSEG_") and key[len("MAILSEG_") :].lower() in SETTING_KEYS)
-            and key != "MAILSEG_PROFILE"
-        }
+        ignored = {variable for _, variable, _ in Settings.describe() if variable}
+        ignored.add("MAILSEG_PROFILE")
+        environ = {key: value for key, value in os.environ.items() if key not in ignored}
         return resolve(flags, profile=profile, environ=environ, warn=warn).client()
 
 
