@@ -16,6 +16,7 @@ from click.shell_completion import get_completion_class
 from mailseg import __version__
 from mailseg.cli.config import config
 from mailseg.cli.emulator import emulator
+from mailseg.cli.jobs import jobs
 from mailseg.cli.migrate import migrate
 from mailseg.cli.runtime import EXIT_INTERRUPTED, EXIT_USAGE, Runtime, exit_code
 from mailseg.cli.segments import segments
@@ -168,22 +169,13 @@ def completion(shell: str) -> None:
     click.echo(completer(cli, {}, "mailseg", "_MAILSEG_COMPLETE").source())
 
 
-def _jobs_group() -> click.Group | None:
-    try:
-        from mailseg.cli.jobs import jobs
-    except ImportError:  # the jobs engine (mailseg.jobs) is not installed
-        return None
-    return jobs
-
-
 cli.add_command(segments)
 cli.add_command(tags)
 cli.add_command(config)
 cli.add_command(migrate)
 cli.add_command(emulator)
+cli.add_command(jobs)
 cli.add_command(completion)
-if (_jobs := _jobs_group()) is not None:
-    cli.add_command(_jobs)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

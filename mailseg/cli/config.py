@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["config"]
 
 import sys
+from typing import Any
 
 import click
 
@@ -65,7 +66,7 @@ def show(runtime: Runtime, output: str | None) -> None:
       MAILSEG_TIMEOUT=5 mailseg --profile el config show --output json
     """
     resolved = runtime.resolved()
-    settings = {}
+    settings: dict[str, dict[str, Any]] = {}
     for key in SETTING_KEYS:
         setting = resolved.settings.get(key)
         if setting is None:

@@ -8,9 +8,11 @@ import click
 
 from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
 from mailseg.cli.ids import id_source
+from mailseg.cli.jobs import announce, default_ledger, finish, ledger_option, run_job
 from mailseg.cli.options import ids_options, output_option, paging, paging_options
-from mailseg.cli.output import MEMBER_COLUMNS, TAG_COLUMNS, Output
+from mailseg.cli.output import MEMBER_COLUMNS, TAG_COLUMNS, Output, to_data
 from mailseg.cli.runtime import EXIT_FAILED_IDS, Runtime, run_async
+from mailseg.jobs import Job, JobStatus, Operation, SyncPlan, open_ledger, plan_sync
 from mailseg.models import BulkResult, Tag
 
 
@@ -246,63 +248,69 @@ _bulk_command(
 
 @tags.command()
 @click.argument("tag_id")
-@ids_options
 @click.option(
-    "--dry-run", is_flag=True, help="Show what would be added and removed; change nothing."
+    "--ids",
+    "source",
+    required=True,
+    metavar="SOURCE",
+    help="The ids the tag should hold: a text file, a .csv (--column), a .jsonl (--field),"
+    " - for stdin, segment:ID or tag:ID.",
 )
+@click.option("--column", default=None, help="The CSV column holding the ids.")
+@click.option("--field", default=None, help="The JSON Lines field holding the ids.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--job-id", default=None, help="Name the job (running it again then resumes it).")
+@ledger_option
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress.")
 @output_option
 @click.pass_obj
 def sync(
     runtime: Runtime,
     tag_id: str,
-    member_ids: tuple[str, ...],
-    ids_file: str | None,
+    source: str,
     column: str | None,
+    field: str | None,
     dry_run: bool,
+    job_id: str | None,
+    ledger: str | None,
     quiet: bool,
     output: str | None,
 ) -> None:
     """Make a tag's contacts exactly the given ids: tag the missing, untag the rest.
 
-    Reads the tag's current members, computes the difference, and sends only
-    it. Exits 3 when some ids failed.
+    Runs as a durable job (`mailseg jobs run tags.sync`): the plan, the
+    difference between the tag's members and the ids, is recorded before
+    anything is sent, and only that difference is sent. Exits 3 when some ids
+    failed, 130 on Ctrl+C (then `mailseg jobs resume JOB_ID`).
 
     \b
     Examples:
       mailseg tags sync TAG_ID --ids vip_today.txt --dry-run
-      mailseg tags sync TAG_ID --ids crm_export.csv --column id
+      mailseg tags sync TAG_ID --ids crm_export.csv --column id --job-id nightly-vip
     """
-    wanted = id_source(member_ids, ids_file, column)
+    if dry_run:
 
-    async def main() -> dict[str, object]:
-        desired = dict.fromkeys(wanted)  # ordered and deduplicated
-        async with runtime.client() as client:
-            current = {member.id async for member in client.tags.iterate_members(tag_id)}
-            to_add = [i for i in desired if i not in current]
-            to_remove = sorted(current.difference(desired))
-            plan: dict[str, object] = {
-                "tag_id": tag_id,
-                "dry_run": dry_run,
-                "current": len(current),
-                "wanted": len(desired),
-                "to_add": len(to_add),
-                "to_remove": len(to_remove),
-            }
-            if dry_run:
-                return plan
-            added = await run_bulk(
-                client.tags.add_members, tag_id, to_add, label="tagging", quiet=quiet
-            )
-            removed = await run_bulk(
-                client.tags.remove_members, tag_id, to_remove, label="untagging", quiet=quiet
-            )
-            plan["added"] = bulk_summary(added)
-            plan["removed"] = bulk_summary(removed)
-            plan["ok"] = added.ok and removed.ok
-            return plan
+        async def plan() -> SyncPlan:
+            async with runtime.client() as client:
+                return await plan_sync(client, tag_id, source, column=column, field=field)
 
-    summary = run_async(main)
-    Output(output).one(summary)
-    if summary.get("ok") is False:
-        raise click.exceptions.Exit(EXIT_FAILED_IDS)
+        Output(output).one({"dry_run": True, **to_data(run_async(plan))})
+        return
+
+    async def main() -> tuple[JobStatus, bool]:
+        async with runtime.client() as client, open_ledger(ledger or default_ledger()) as book:
+            job = await Job.create(
+                book,
+                Operation.TAG_SYNC,
+                tag_id,
+                source,
+                column=column,
+                field=field,
+                job_id=job_id,
+                provider=client.provider,
+            )
+            announce(job)
+            return await run_job(client, job, quiet=quiet)
+
+    status, interrupted = run_async(main)
+    finish(status, interrupted, output, ledger)

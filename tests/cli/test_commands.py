@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from mailseg.testing import Faults
 from tests.cli.harness import Served, run, run_json
 
@@ -72,7 +74,10 @@ def test_tag_bulk_from_a_csv_column_and_stdin(served: Served, tmp_path: Path) ->
     assert "contact_id" in bad.stderr
 
 
-def test_tags_sync_adds_the_missing_and_removes_the_rest(served: Served, tmp_path: Path) -> None:
+def test_tags_sync_adds_the_missing_and_removes_the_rest(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILSEG_JOBS_LEDGER", str(tmp_path / "jobs.sqlite"))
     env = served.env
     emu = served.emulator
     tag_id = run_json(["tags", "create", "sync_tag"], env)["id"]
@@ -82,12 +87,14 @@ def test_tags_sync_adds_the_missing_and_removes_the_rest(served: Served, tmp_pat
     wanted.write_text("\n".join(ids[5:15]) + "\n")
 
     plan = run_json(["tags", "sync", tag_id, "--ids", str(wanted), "--dry-run"], env)
-    assert (plan["current"], plan["wanted"], plan["to_add"], plan["to_remove"]) == (10, 10, 5, 5)
+    assert plan["dry_run"] is True
+    assert (plan["current"], plan["desired"], plan["to_add"], plan["to_remove"]) == (10, 10, 5, 5)
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids[:10])
 
-    applied = run_json(["tags", "sync", tag_id, "--ids", str(wanted)], env)
-    assert applied["ok"] is True
-    assert applied["added"]["requested"] == 5
+    applied = run_json(["tags", "sync", tag_id, "--ids", str(wanted), "--job-id", "sync-1"], env)
+    assert applied["job_id"] == "sync-1"
+    assert applied["state"] == "finished"
+    assert applied["failed"] == 0
     assert sorted(served.call(lambda: emu.tag_member_ids(tag_id))) == sorted(ids[5:15])
     again = run_json(["tags", "sync", tag_id, "--ids", str(wanted), "--dry-run"], env)
     assert (again["to_add"], again["to_remove"]) == (0, 0)
