@@ -37,6 +37,7 @@ import click
 from mailseg import Client, Settings
 from mailseg.cli.profiles import Resolved, resolve
 from mailseg.errors import ConfigurationError, MailsegError, ValidationError
+from mailseg.jobs import JobNotFoundError, SourceError
 
 T = TypeVar("T")
 
@@ -48,8 +49,12 @@ EXIT_INTERRUPTED = 130
 
 
 def exit_code(error: MailsegError) -> int:
-    """The exit status an error means: 2 for what the caller can fix before sending, else 1."""
-    if isinstance(error, (ValidationError, ConfigurationError)):
+    """The exit status an error means: 2 for what the caller can fix before sending, else 1.
+
+    A bad argument, a bad setting, an unreadable ids file and an unknown job id
+    are the caller's to fix (2); the provider, the network and the ledger are not (1).
+    """
+    if isinstance(error, (ValidationError, ConfigurationError, SourceError, JobNotFoundError)):
         return EXIT_USAGE
     return EXIT_PROVIDER
 
