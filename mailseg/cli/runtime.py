@@ -94,7 +94,10 @@ class Runtime:
         ignored = {variable for _, variable, _ in Settings.describe() if variable}
         ignored.add("MAILSEG_PROFILE")
         environ = {key: value for key, value in os.environ.items() if key not in ignored}
-        return resolve(flags, profile=profile, environ=environ, warn=warn).client()
+        try:
+            return resolve(flags, profile=profile, environ=environ, warn=warn).client()
+        except ConfigurationError as error:
+            raise ConfigurationError(f"profile {profile!r}: {error}") from None
 
 
 def run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
