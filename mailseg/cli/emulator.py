@@ -12,7 +12,7 @@ import click
 
 from mailseg.testing.cli import build_parser, emulator_from_args, serve
 
-_EXAMPLES = """examples:
+_EXAMPLES = """Examples:
   mailseg emulator --provider engagelab --port 8025 --contacts 10000
   mailseg emulator --provider sendcloud --fault-rate 0.1 --fault-kinds 429,503,reset
 """
