@@ -24,6 +24,7 @@ import attrs
 import click
 
 from mailseg import Client
+from mailseg.cli.options import output_option
 from mailseg.cli.output import Columns, Output
 from mailseg.cli.runtime import EXIT_PROVIDER, Runtime, run_async
 from mailseg.cli.where import to_text
@@ -74,7 +75,7 @@ def _campaign_map(values: tuple[str, ...]) -> dict[int, int]:
     metavar="OLD=NEW",
     help="Use campaign NEW on the target for campaign OLD of the source (repeatable).",
 )
-@click.option("--output", "-o", type=click.Choice(["table", "json", "jsonl", "csv"]), default=None)
+@output_option
 @click.pass_obj
 def migrate(
     runtime: Runtime,

@@ -36,7 +36,8 @@ def output_option(function: F) -> F:
         "--output",
         type=click.Choice(FORMATS),
         default=None,
-        help="table (default on a terminal), json (default otherwise), jsonl or csv.",
+        help="table (default on a terminal), json (default otherwise), jsonl, csv,"
+        " or id (only the ids, one per line).",
     )(function)
 
 

@@ -1,4 +1,7 @@
-"""How a command writes its data: a Rich table on a terminal, JSON, JSON Lines or CSV.
+"""How a command writes its data: a Rich table on a terminal, JSON, JSON Lines, CSV, or ids.
+
+``--output id`` prints only the ``id`` of each object, one per line, for shell
+scripts (``TAG=$(mailseg tags create vip -o id)``).
 
 Data goes to standard output, messages and errors to standard error. Times are
 ISO 8601 with their offset; enums are written by name (``by_field``,
@@ -19,13 +22,14 @@ from datetime import datetime
 from typing import Any, TextIO
 
 import attrs
+import click
 from rich.console import Console
 from rich.table import Table
 
 from mailseg.cli.where import to_text
 from mailseg.models import Member, Segment, Tag
 
-FORMATS = ("table", "json", "jsonl", "csv")
+FORMATS = ("table", "json", "jsonl", "csv", "id")
 
 
 def to_data(value: Any) -> Any:
@@ -146,13 +150,20 @@ class Output:
             format = "table" if self.stream.isatty() else "json"
         self.format = format
 
+    @property
+    def streams(self) -> bool:
+        """Whether a listing is written item by item as read (jsonl, csv, id)."""
+        return self.format in ("jsonl", "csv", "id")
+
     def _console(self) -> Console:
         return Console(file=self.stream, soft_wrap=False)
 
     def one(self, value: Any, columns: Columns | None = None) -> None:
         """One object: a key/value table, a JSON object, one line, or a CSV row."""
         data = _row_data(value) if attrs.has(type(value)) else to_data(value)
-        if self.format == "json":
+        if self.format == "id":
+            self._id(data)
+        elif self.format == "json":
             self._json(to_data(value))
         elif self.format == "jsonl":
             self._line(to_data(value))
@@ -189,7 +200,7 @@ class Output:
             if window is not None:
                 document["offset"], document["limit"] = window
             self._json(document)
-        elif self.format in ("jsonl", "csv"):
+        elif self.streams:
             self._rows(items, columns)
         else:
             table = Table(title=title, show_lines=False)
@@ -208,6 +219,10 @@ class Output:
             self._console().print(table)
 
     def _rows(self, items: Iterable[Any], columns: Columns) -> None:
+        if self.format == "id":
+            for item in items:
+                self._id(_row_data(item))
+            return
         if self.format == "jsonl":
             for item in items:
                 self._line(to_data(item))
@@ -227,7 +242,9 @@ class Output:
         if writer is not None:
             writer.writerow(columns.fields)
         async for item in items:
-            if writer is None:
+            if self.format == "id":
+                self._id(_row_data(item))
+            elif writer is None:
                 self.stream.write(json.dumps(to_data(item), ensure_ascii=False) + "\n")
             else:
                 data = _row_data(item)
@@ -235,6 +252,13 @@ class Output:
             self.stream.flush()
             count += 1
         return count
+
+    def _id(self, data: Mapping[str, Any]) -> None:
+        identifier = data.get("id", data.get("job_id"))
+        if identifier is None:
+            raise click.UsageError("--output id: this command's result has no id")
+        self.stream.write(f"{identifier}\n")
+        self.stream.flush()
 
     def _json(self, data: Any) -> None:
         self.stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -82,7 +82,7 @@ def list_(
         async with runtime.client() as client:
             if window.all_pages:
                 listing = client.segments.iterate(name=name, type=_type(type_name))
-                if out.format in ("jsonl", "csv"):
+                if out.streams:
                     await out.stream_rows(listing, SEGMENT_COLUMNS)
                     return
                 items = [segment async for segment in listing]
@@ -332,7 +332,7 @@ async def _members(
 ) -> None:
     if window.all_pages:
         listing = client.segments.iterate_members(segment_id, condition=condition)
-        if out.format in ("jsonl", "csv"):
+        if out.streams:
             await out.stream_rows(listing, MEMBER_COLUMNS)
             return
         items = [member async for member in listing]

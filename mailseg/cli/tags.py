@@ -55,7 +55,7 @@ def list_(
         async with runtime.client() as client:
             if window.all_pages:
                 listing = client.tags.iterate(name=name)
-                if out.format in ("jsonl", "csv"):
+                if out.streams:
                     await out.stream_rows(listing, TAG_COLUMNS)
                     return
                 items = [tag async for tag in listing]
@@ -160,7 +160,7 @@ def members(
         async with runtime.client() as client:
             if window.all_pages:
                 listing = client.tags.iterate_members(tag_id)
-                if out.format in ("jsonl", "csv"):
+                if out.streams:
                     await out.stream_rows(listing, MEMBER_COLUMNS)
                     return
                 items = [member async for member in listing]
