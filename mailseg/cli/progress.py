@@ -8,7 +8,7 @@ end, so logs stay readable. ``--quiet`` shows nothing.
 
 from __future__ import annotations
 
-__all__ = ["Reporter", "reporter"]
+__all__ = ["PercentReporter", "Reporter", "percent_reporter", "reporter"]
 
 import sys
 import time
@@ -143,7 +143,7 @@ class BarReporter(Reporter):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.show(final=True)
+        super().__exit__(exc_type, exc, tb)
         self.progress.stop()
 
     def show(self, final: bool = False) -> None:
@@ -171,3 +171,48 @@ def reporter(label: str, *, quiet: bool, stream: TextIO | None = None) -> Report
     if stream.isatty():
         return BarReporter(label, Console(file=stream))
     return LineReporter(label, stream)
+
+
+class PercentReporter:
+    """A provider's own percent (``segments wait``): a bar on a terminal, a line per change
+    otherwise, nothing when quiet."""
+
+    def __init__(self, label: str, *, quiet: bool, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = sys.stderr if stream is None else stream
+        self.quiet = quiet
+        self.last: int | None = None
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> PercentReporter:
+        if not self.quiet and self.stream.isatty():
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=100)
+        return self
+
+    def update(self, percent: int) -> None:
+        if self.quiet or percent == self.last:
+            return
+        self.last = percent
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=percent)
+        else:
+            self.stream.write(f"{self.label}: {percent}%\n")
+            self.stream.flush()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def percent_reporter(label: str, *, quiet: bool) -> PercentReporter:
+    """The display of a percent the provider reports."""
+    return PercentReporter(label, quiet=quiet)

@@ -28,7 +28,7 @@ __all__ = [
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import attrs
@@ -81,6 +81,16 @@ class Runtime:
     def client(self) -> Client:
         """A client from the resolved settings."""
         return self.resolved().client()
+
+    def call(self, operation: Callable[[Client], Awaitable[T]]) -> T:
+        """Run one client operation (``lambda client: client.tags.get(...)``) and return
+        its result, the client closed after it."""
+
+        async def main() -> T:
+            async with self.client() as client:
+                return await operation(client)
+
+        return run_async(main)
 
     def client_for(self, profile: str) -> Client:
         """A client from one named profile alone (``migrate --from/--to``).

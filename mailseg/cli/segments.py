@@ -6,11 +6,10 @@ __all__ = ["segments"]
 
 import click
 
-from mailseg import Client
 from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
 from mailseg.cli.ids import id_source
+from mailseg.cli.listing import show_listing
 from mailseg.cli.options import (
-    Paging,
     condition_options,
     ids_options,
     optional_condition,
@@ -20,9 +19,9 @@ from mailseg.cli.options import (
     required_condition,
 )
 from mailseg.cli.output import MEMBER_COLUMNS, SEGMENT_COLUMNS, Output
-from mailseg.cli.progress import reporter
+from mailseg.cli.progress import percent_reporter
 from mailseg.cli.runtime import EXIT_FAILED_IDS, Runtime, run_async
-from mailseg.models import BulkResult, Condition, Progress, Segment, SegmentType
+from mailseg.models import BulkResult, Segment, SegmentType
 
 _TYPES = {"by_field": SegmentType.BY_FIELD, "by_campaign": SegmentType.BY_CAMPAIGN}
 _type_option = click.option(
@@ -80,22 +79,15 @@ def list_(
 
     async def main() -> None:
         async with runtime.client() as client:
-            if window.all_pages:
-                listing = client.segments.iterate(name=name, type=_type(type_name))
-                if out.streams:
-                    await out.stream_rows(listing, SEGMENT_COLUMNS)
-                    return
-                items = [segment async for segment in listing]
-                out.page(items, SEGMENT_COLUMNS, total=len(items), title="segments")
-                return
-            page = await client.segments.list(
-                name=name, type=_type(type_name), offset=window.offset, limit=window.limit
-            )
-            out.page(
-                page.items,
+            kind = _type(type_name)
+            await show_listing(
+                out,
                 SEGMENT_COLUMNS,
-                total=page.total,
-                window=(page.offset, page.limit),
+                window,
+                every=lambda: client.segments.iterate(name=name, type=kind),
+                page=lambda offset, limit: client.segments.list(
+                    name=name, type=kind, offset=offset, limit=limit
+                ),
                 title="segments",
             )
 
@@ -114,11 +106,7 @@ def get(runtime: Runtime, segment_id: str, output: str | None) -> None:
       mailseg segments get SEGMENT_ID --output json
     """
 
-    async def main() -> Segment:
-        async with runtime.client() as client:
-            return await client.segments.get(segment_id)
-
-    Output(output).one(run_async(main))
+    Output(output).one(runtime.call(lambda client: client.segments.get(segment_id)))
 
 
 @segments.command()
@@ -147,11 +135,9 @@ def create(
     """
     condition = required_condition(where_text, condition_file)
 
-    async def main() -> Segment:
-        async with runtime.client() as client:
-            return await client.segments.create(name, condition, type=_type(type_name))
-
-    Output(output).one(run_async(main))
+    Output(output).one(
+        runtime.call(lambda client: client.segments.create(name, condition, type=_type(type_name)))
+    )
 
 
 @segments.command()
@@ -178,13 +164,13 @@ def update(
     """
     condition = required_condition(where_text, condition_file)
 
-    async def main() -> Segment:
-        async with runtime.client() as client:
-            return await client.segments.update(
+    Output(output).one(
+        runtime.call(
+            lambda client: client.segments.update(
                 segment_id, condition=condition, name=name, type=_type(type_name)
             )
-
-    Output(output).one(run_async(main))
+        )
+    )
 
 
 @segments.command()
@@ -199,11 +185,7 @@ def delete(runtime: Runtime, segment_id: str, output: str | None) -> None:
       mailseg segments delete SEGMENT_ID
     """
 
-    async def main() -> None:
-        async with runtime.client() as client:
-            await client.segments.delete(segment_id)
-
-    run_async(main)
+    runtime.call(lambda client: client.segments.delete(segment_id))
     Output(output).one({"id": segment_id, "deleted": True})
 
 
@@ -219,11 +201,7 @@ def progress(runtime: Runtime, segment_id: str, output: str | None) -> None:
       mailseg segments progress SEGMENT_ID
     """
 
-    async def main() -> Progress:
-        async with runtime.client() as client:
-            return await client.segments.progress(segment_id)
-
-    Output(output).one(run_async(main))
+    Output(output).one(runtime.call(lambda client: client.segments.progress(segment_id)))
 
 
 @segments.command()
@@ -265,11 +243,11 @@ def wait(
 
     async def main() -> Segment:
         async with runtime.client() as client:
-            with reporter(f"segment {segment_id}", quiet=quiet) as shown:
+            with percent_reporter(f"segment {segment_id}", quiet=quiet) as shown:
 
                 def on_progress(segment: Segment) -> None:
                     percent = segment.progress.percent if segment.progress else None
-                    shown.update(percent or 0, 100)
+                    shown.update(percent or 0)
 
                 done = await client.segments.wait_until_complete(
                     segment_id,
@@ -277,7 +255,7 @@ def wait(
                     poll_interval=poll_interval,
                     on_progress=on_progress,
                 )
-                shown.update(100, 100)
+                shown.update(100)
                 return done
 
     Output(output).one(run_async(main))
@@ -322,32 +300,18 @@ def members(
 
     async def main() -> None:
         async with runtime.client() as client:
-            await _members(client, out, segment_id, condition, window)
+            await show_listing(
+                out,
+                MEMBER_COLUMNS,
+                window,
+                every=lambda: client.segments.iterate_members(segment_id, condition=condition),
+                page=lambda offset, limit: client.segments.members(
+                    segment_id, condition=condition, offset=offset, limit=limit
+                ),
+                title=f"members of {segment_id}",
+            )
 
     run_async(main)
-
-
-async def _members(
-    client: Client, out: Output, segment_id: str, condition: Condition | None, window: Paging
-) -> None:
-    if window.all_pages:
-        listing = client.segments.iterate_members(segment_id, condition=condition)
-        if out.streams:
-            await out.stream_rows(listing, MEMBER_COLUMNS)
-            return
-        items = [member async for member in listing]
-        out.page(items, MEMBER_COLUMNS, total=len(items), title=f"members of {segment_id}")
-        return
-    page = await client.segments.members(
-        segment_id, condition=condition, offset=window.offset, limit=window.limit
-    )
-    out.page(
-        page.items,
-        MEMBER_COLUMNS,
-        total=page.total,
-        window=(page.offset, page.limit),
-        title=f"members of {segment_id}",
-    )
 
 
 @segments.command("remove-members")

@@ -9,11 +9,12 @@ import click
 from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
 from mailseg.cli.ids import id_source
 from mailseg.cli.jobs import announce, default_ledger, finish, ledger_option, run_job
+from mailseg.cli.listing import show_listing
 from mailseg.cli.options import ids_options, output_option, paging, paging_options
 from mailseg.cli.output import MEMBER_COLUMNS, TAG_COLUMNS, Output, to_data
 from mailseg.cli.runtime import EXIT_FAILED_IDS, Runtime, run_async
 from mailseg.jobs import Job, JobStatus, Operation, SyncPlan, open_ledger, plan_sync
-from mailseg.models import BulkResult, Tag
+from mailseg.models import BulkResult
 
 
 @click.group()
@@ -53,20 +54,12 @@ def list_(
 
     async def main() -> None:
         async with runtime.client() as client:
-            if window.all_pages:
-                listing = client.tags.iterate(name=name)
-                if out.streams:
-                    await out.stream_rows(listing, TAG_COLUMNS)
-                    return
-                items = [tag async for tag in listing]
-                out.page(items, TAG_COLUMNS, total=len(items), title="tags")
-                return
-            page = await client.tags.list(name=name, offset=window.offset, limit=window.limit)
-            out.page(
-                page.items,
+            await show_listing(
+                out,
                 TAG_COLUMNS,
-                total=page.total,
-                window=(page.offset, page.limit),
+                window,
+                every=lambda: client.tags.iterate(name=name),
+                page=lambda offset, limit: client.tags.list(name=name, offset=offset, limit=limit),
                 title="tags",
             )
 
@@ -85,11 +78,7 @@ def create(runtime: Runtime, name: str, output: str | None) -> None:
       mailseg tags create vip --output json
     """
 
-    async def main() -> Tag:
-        async with runtime.client() as client:
-            return await client.tags.create(name)
-
-    Output(output).one(run_async(main))
+    Output(output).one(runtime.call(lambda client: client.tags.create(name)))
 
 
 @tags.command()
@@ -105,11 +94,7 @@ def update(runtime: Runtime, tag_id: str, name: str, output: str | None) -> None
       mailseg tags update TAG_ID --name vip_2027
     """
 
-    async def main() -> None:
-        async with runtime.client() as client:
-            await client.tags.update(tag_id, name=name)
-
-    run_async(main)
+    runtime.call(lambda client: client.tags.update(tag_id, name=name))
     Output(output).one({"id": tag_id, "name": name})
 
 
@@ -125,11 +110,7 @@ def delete(runtime: Runtime, tag_id: str, output: str | None) -> None:
       mailseg tags delete TAG_ID
     """
 
-    async def main() -> None:
-        async with runtime.client() as client:
-            await client.tags.delete(tag_id)
-
-    run_async(main)
+    runtime.call(lambda client: client.tags.delete(tag_id))
     Output(output).one({"id": tag_id, "deleted": True})
 
 
@@ -158,20 +139,12 @@ def members(
 
     async def main() -> None:
         async with runtime.client() as client:
-            if window.all_pages:
-                listing = client.tags.iterate_members(tag_id)
-                if out.streams:
-                    await out.stream_rows(listing, MEMBER_COLUMNS)
-                    return
-                items = [member async for member in listing]
-                out.page(items, MEMBER_COLUMNS, total=len(items), title=f"members of {tag_id}")
-                return
-            page = await client.tags.members(tag_id, offset=window.offset, limit=window.limit)
-            out.page(
-                page.items,
+            await show_listing(
+                out,
                 MEMBER_COLUMNS,
-                total=page.total,
-                window=(page.offset, page.limit),
+                window,
+                every=lambda: client.tags.iterate_members(tag_id),
+                page=lambda offset, limit: client.tags.members(tag_id, offset=offset, limit=limit),
                 title=f"members of {tag_id}",
             )
 

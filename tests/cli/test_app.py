@@ -143,7 +143,14 @@ def test_ctrl_c_on_any_command_exits_130(serve: Callable[..., Served], tmp_path:
         text=True,
         env=env,
     )
-    time.sleep(1.5)
+    # Interrupt once it is polling (not while Python is still importing).
+    deadline = time.monotonic() + 30
+    path = f"/segments/{segment_id}"
+    while not any(
+        r.path.endswith(path) for r in served.call(lambda: list(served.emulator.requests))
+    ):
+        assert time.monotonic() < deadline, "the command never polled"
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=15)
     assert process.returncode == 130

@@ -150,7 +150,8 @@ def test_segments_every_operation(served: Served) -> None:
     stored = served.call(lambda: emu.segments[segment_id])
     assert stored.name == "cli_over40"
 
-    run(["segments", "wait", segment_id, "--poll-interval", "0.01", "-q"], env)
+    waited = run(["segments", "wait", segment_id, "--poll-interval", "0.01"], env)
+    assert f"segment {segment_id}: 100%" in waited.stderr.splitlines()
     members = served.call(lambda: emu.member_ids(segment_id))
     removed = run_json(["segments", "remove-members", segment_id, *members[:3]], env)
     assert removed["requested"] == 3
