@@ -44,7 +44,7 @@ from mailseg.cli.runtime import (
     run_async,
     warn,
 )
-from mailseg.errors import ConfigurationError
+from mailseg.errors import ConfigurationError, ValidationError
 
 # What a person types, and the engine's operation.
 OPERATIONS: dict[str, engine.Operation] = {
@@ -200,6 +200,66 @@ async def run_job(
     return status, interrupts > 0
 
 
+async def run_on_workers(
+    client: Client,
+    job: engine.Job,
+    *,
+    quiet: bool,
+    estimate: int | None = None,
+    source: engine.Source | None = None,
+) -> tuple[engine.JobStatus, bool]:
+    """Hand a job to ``mailseg jobs worker`` processes and follow it until it ends.
+
+    The job must be recorded in Redis. Ctrl+C asks the workers to stop after their
+    chunks in flight (through the ledger), waits for the job to settle, and returns.
+    """
+    from mailseg.jobs import taskiq as distributed  # the jobs-redis extra
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    interrupted = False
+
+    def on_interrupt() -> None:
+        nonlocal interrupted
+        if not interrupted and task is not None:
+            interrupted = True
+            task.cancel()
+
+    broker = distributed.make_broker(str(job.ledger.location))
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    try:
+        await broker.startup()
+        with reporter(f"job {job.id}", quiet=quiet) as shown:
+            try:
+                await distributed.submit(job, broker, client=client, source=source)
+                status = await distributed.wait(
+                    job, broker, on_progress=lambda status: _show(shown, status, estimate)
+                )
+            except asyncio.CancelledError:
+                if not interrupted:
+                    raise
+                warn("asking the workers to stop after the chunks in flight")
+                await job.request_stop()
+                status = await _settled(job)
+            _show(shown, status, estimate)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+        await broker.shutdown()
+    return status, interrupted
+
+
+async def _settled(job: engine.Job, timeout: float = 60.0) -> engine.JobStatus:
+    """The job's status once no chunk is in flight (the workers finished theirs)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    status = await job.status()
+    while status.in_flight and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+        status = await job.status()
+    return status
+
+
 def finish(
     status: engine.JobStatus, interrupted: bool, output: str | None, ledger: str | None
 ) -> None:
@@ -230,6 +290,14 @@ def finish(
         raise click.exceptions.Exit(EXIT_FAILED_IDS)
 
 
+_workers_option = click.option(
+    "--workers",
+    is_flag=True,
+    help="Hand the chunks to `mailseg jobs worker` processes through the Redis ledger"
+    " (--ledger redis://...) and follow the progress here.",
+)
+
+
 @click.group()
 @ledger_option
 @click.pass_context
@@ -251,8 +319,13 @@ def _ledger_arg(ctx: click.Context) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _open_ledger(ctx: click.Context) -> engine.Ledger:
-    return engine.open_ledger(_ledger_arg(ctx) or default_ledger())
+def _open_ledger(ctx: click.Context, *, workers: bool = False) -> engine.Ledger:
+    location = _ledger_arg(ctx) or default_ledger()
+    if workers and not location.startswith(("redis://", "rediss://", "unix://")):
+        raise ValidationError(
+            "--workers", "the workers share a Redis ledger: give --ledger redis://HOST:6379/0"
+        )
+    return engine.open_ledger(location)
 
 
 @jobs.command()
@@ -276,6 +349,7 @@ def _open_ledger(ctx: click.Context) -> engine.Ledger:
     show_default=True,
     help="Ids per request.",
 )
+@_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress.")
 @output_option
 @click.pass_context
@@ -288,6 +362,7 @@ def run(
     field: str | None,
     job_id: str | None,
     chunk_size: int,
+    workers: bool,
     quiet: bool,
     output: str | None,
 ) -> None:
@@ -303,6 +378,7 @@ def run(
       mailseg jobs run tags.sync TAG_ID --ids crm.txt --job-id nightly-vip
       mailseg jobs run segments.remove SEGMENT_ID --ids - < leavers.txt
       mailseg jobs run tags.remove TAG_ID --ids segment:SEGMENT_ID
+      mailseg jobs --ledger redis://localhost:6379/0 run tags.add TAG_ID --ids ids.txt --workers
     """
     runtime: Runtime = ctx.obj
     settings = runtime.resolved().settings
@@ -310,7 +386,7 @@ def run(
     rate = settings.get("rate_limit")
 
     async def main() -> tuple[engine.JobStatus, bool]:
-        async with runtime.client() as client, _open_ledger(ctx) as ledger:
+        async with runtime.client() as client, _open_ledger(ctx, workers=workers) as ledger:
             job = await engine.Job.create(
                 ledger,
                 OPERATIONS[operation],
@@ -325,7 +401,8 @@ def run(
                 provider=client.provider,
             )
             announce(job)
-            return await run_job(client, job, quiet=quiet, estimate=_estimate(source, column))
+            runner = run_on_workers if workers else run_job
+            return await runner(client, job, quiet=quiet, estimate=_estimate(source, column))
 
     status, interrupted = run_async(main)
     finish(status, interrupted, output, _ledger_arg(ctx))
@@ -340,11 +417,17 @@ def run(
     metavar="SOURCE",
     help="The source again, for a job read from stdin.",
 )
+@_workers_option
 @click.option("-q", "--quiet", is_flag=True, help="Show no progress.")
 @output_option
 @click.pass_context
 def resume(
-    ctx: click.Context, job_id: str, source: str | None, quiet: bool, output: str | None
+    ctx: click.Context,
+    job_id: str,
+    source: str | None,
+    workers: bool,
+    quiet: bool,
+    output: str | None,
 ) -> None:
     """Resume a job: send only what did not succeed (pending, in flight, failed).
 
@@ -352,14 +435,16 @@ def resume(
     Examples:
       mailseg jobs resume JOB_ID
       mailseg jobs resume JOB_ID --ids - < ids.txt     # a job that read stdin
+      mailseg jobs --ledger redis://localhost:6379/0 resume JOB_ID --workers
     """
     runtime: Runtime = ctx.obj
 
     async def main() -> tuple[engine.JobStatus, bool]:
-        async with runtime.client() as client, _open_ledger(ctx) as ledger:
+        async with runtime.client() as client, _open_ledger(ctx, workers=workers) as ledger:
             job = await engine.Job.open(ledger, job_id)
             again = None if source is None else engine.source_from(source)
-            return await run_job(client, job, quiet=quiet, source=again)
+            runner = run_on_workers if workers else run_job
+            return await runner(client, job, quiet=quiet, source=again)
 
     status, interrupted = run_async(main)
     finish(status, interrupted, output, _ledger_arg(ctx))
