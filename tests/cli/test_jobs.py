@@ -33,10 +33,6 @@ def _ids_file(served: Served, path: Path, count: int) -> list[str]:
     return ids
 
 
-# mailseg.jobs' CsvColumn leaves its TextIOWrapper to the garbage collector, which
-# warns "unclosed file" (reported to the jobs branch); the CSV path is the one a
-# user types most, so it is tested here all the same.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_run_status_list_and_failed_ids(served: Served, tmp_path: Path, ledger: Path) -> None:
     env = served.env
     emu = served.emulator
