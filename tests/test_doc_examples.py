@@ -11,20 +11,16 @@ import ast
 import asyncio
 import inspect
 import os
-import re
-import selectors
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.doc_examples import ROOT, Block, all_blocks, of_kind
+from tests.standalone import standalone_emulator
 
 STRICT_AND_AUTO = ("strict", "auto")
-READY = "Press Ctrl+C to stop."
 
 
 def _ids(blocks: list[Block]) -> list[str]:
@@ -134,23 +130,9 @@ def test_server_block_serves_and_stops(block: Block) -> None:
     argv = command.split()
     assert argv[:3] == ["python", "-m", "mailseg.testing"], block.id
     documented_port = argv[argv.index("--port") + 1] if "--port" in argv else "8025"
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter, the documented command
-        [sys.executable, *argv[1:], "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        lines = _read_until_ready(process)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
-    port = re.search(r"http://127\.0\.0\.1:(\d+)", lines[0])
-    assert port is not None, lines
-    shown = [line.replace(f":{port[1]}", f":{documented_port}") for line in lines]
+    with standalone_emulator([*argv[3:], "--port", "0"]) as served:
+        port = served.base_url.rsplit(":", 1)[1]
+    shown = [line.replace(f":{port}", f":{documented_port}") for line in served.banner]
     if expected is not None:
         assert shown == expected
 
@@ -162,21 +144,3 @@ def _command_and_output(block: Block) -> tuple[str, list[str] | None]:
         return lines[0], None
     assert lines[0].startswith("$ "), f"{block.id}: a console block starts with '$ '"
     return lines[0][2:], lines[1:]
-
-
-def _read_until_ready(process: subprocess.Popen[str]) -> list[str]:
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 120
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=1.0):
-                continue
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line.rstrip("\n"))
-            if line.rstrip().endswith(READY):
-                return lines
-    raise AssertionError(f"the emulator never said it was ready: {lines}")

@@ -338,6 +338,8 @@ SEED_FILES = {
     "sendcloud": ("000_a17d87e8735066da.txt",),
     "engagelab": ("001_8bb392ac25a7df2c.txt", "004_6aea5c6fdf793670.txt"),
 }
+
+
 def _seed_text(provider: str) -> str:
     return "\n".join((SEEDS / name).read_text(encoding="utf-8") for name in SEED_FILES[provider])
 
