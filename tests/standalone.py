@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import selectors
 import signal
@@ -22,7 +23,7 @@ READY = "Press Ctrl+C to stop."
 class Served:
     """A running standalone emulator: its banner and its address."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     banner: list[str]
     base_url: str
     stderr: str = field(default="")
@@ -39,7 +40,7 @@ def standalone_emulator(args: Sequence[str]) -> Iterator[Served]:
         [sys.executable, "-m", "mailseg.testing", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        bufsize=0,  # unbuffered: select() then sees every byte the banner wrote
         cwd=ROOT,
     )
     try:
@@ -51,24 +52,26 @@ def standalone_emulator(args: Sequence[str]) -> Iterator[Served]:
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
-    served.stderr = err
-    assert process.returncode == 0, err
-    assert "Traceback" not in err, err
+    served.stderr = err.decode("utf-8")
+    assert process.returncode == 0, served.stderr
+    assert "Traceback" not in served.stderr, served.stderr
 
 
-def _read_until_ready(process: subprocess.Popen[str]) -> list[str]:
+def _read_until_ready(process: subprocess.Popen[bytes]) -> list[str]:
     assert process.stdout is not None
-    lines: list[str] = []
+    fd = process.stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + 120
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         while time.monotonic() < deadline:
             if not selector.select(timeout=1.0):
                 continue
-            line = process.stdout.readline()
-            if not line:
+            chunk = os.read(fd, 65536)
+            if not chunk:
                 break
-            lines.append(line.rstrip("\n"))
-            if line.rstrip().endswith(READY):
-                return lines
-    raise AssertionError(f"the emulator never said it was ready: {lines}")
+            seen += chunk
+            text = seen.decode("utf-8", errors="replace")
+            if text.rstrip().endswith(READY):
+                return text.rstrip("\n").splitlines()
+    raise AssertionError(f"the emulator never said it was ready: {seen!r}")

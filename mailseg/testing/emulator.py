@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import importlib
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aiohttp import web
@@ -79,6 +79,8 @@ class Emulator:
         user_id, list_id: the account and list ids the answers show.
         max_recorded: how many requests :attr:`requests` keeps (the most recent); None keeps
             all, which costs memory in a bulk benchmark.
+        on_progress: called as ``on_progress(done, total)`` while contacts are generated
+            (each tenth, at least every 10,000, and at the end); the command line shows it.
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class Emulator:
         user_id: int = DEFAULT_USER_ID,
         list_id: int = DEFAULT_LIST_ID,
         max_recorded: int | None = 1000,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         # A plain str, so the names mailseg.providers() returns type-check; a name the
         # emulator does not speak (a third-party adapter's) is refused here instead.
@@ -119,7 +122,7 @@ class Emulator:
         if isinstance(contacts, bool):
             raise TypeError("contacts must be a number, contact mappings or a file path")
         if isinstance(contacts, int):
-            seeds = generate_contacts(contacts, seed, ids, campaigns)
+            seeds = generate_contacts(contacts, seed, ids, campaigns, on_progress)
         else:
             seeds = load_contacts(contacts, ids)
         store = Store(seeds, ids, campaign_ids=campaigns, processing_polls=processing_polls)
