@@ -147,7 +147,7 @@ def _to_items(items: Sequence[ConditionItem]) -> tuple[ConditionItem, ...]:
 class ConditionItem:
     """One test of a condition.
 
-    Args:
+    Attributes:
         field: a contact attribute (``"Age"``, ``"Email"``), ``"tag"`` (value is
             the tag's *name*), or ``"campaign"`` (value is ``sent``, ``open``,
             ``click``, ``unopen``, ``unclick`` or ``notsent``).

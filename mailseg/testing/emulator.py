@@ -68,15 +68,18 @@ class Emulator:
             path of a ``.csv`` / ``.jsonl`` file of them (see
             :func:`mailseg.testing.contacts.load_contacts` for the keys).
         seed: seeds the generated contacts and every id the emulator mints.
-        api_user, api_key: the credentials it accepts (SendCloud: ``Bearer
-            base64(api_user:api_key)``; EngageLab: ``Basic base64(api_user:api_key)``).
+        api_user: the API user it accepts (SendCloud: ``Bearer base64(api_user:api_key)``;
+            EngageLab: ``Basic base64(api_user:api_key)``).
+        api_key: the API key it accepts, with ``api_user``.
         processing_polls: how many progress reads (``/process`` or detail) a new or updated
             segment reports status "1" with a rising percent before "2"; 0 completes at once.
         faults: latency and failures to inject; change them later through :attr:`faults`.
-        host, port: where :meth:`start` listens; port 0 picks a free one.
+        host: where :meth:`start` listens.
+        port: the port :meth:`start` listens on; 0 picks a free one.
         campaign_ids: campaigns that exist (have been sent) besides those in the contacts'
             events; a by-campaign segment naming another id is refused, as on the providers.
-        user_id, list_id: the account and list ids the answers show.
+        user_id: the account id the answers show.
+        list_id: the list id the answers show.
         max_recorded: how many requests :attr:`requests` keeps (the most recent); None keeps
             all, which costs memory in a bulk benchmark.
         on_progress: called as ``on_progress(done, total)`` while contacts are generated
