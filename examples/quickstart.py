@@ -16,6 +16,7 @@ members, remove some, clean everything up, and print a summary per provider.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import secrets
@@ -143,11 +144,23 @@ async def against_real_account() -> list[dict[str, Any]]:
         return [await main_job(client, int(raw) if raw else None)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python examples/quickstart.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=5000,
+        help="contacts in each emulator (default 5000; ignored with MAILSEG_PROVIDER)",
+    )
+    args = parser.parse_args(argv)
     if os.environ.get("MAILSEG_PROVIDER"):
         rows = asyncio.run(against_real_account())
     else:
-        rows = asyncio.run(against_emulators())
+        rows = asyncio.run(against_emulators(args.contacts))
     print_summary(rows)
 
 

@@ -3,11 +3,52 @@
     import mailseg
 
     async with mailseg.connect("engagelab", api_user="...", api_key="...") as client:
-        tag = await client.tags.create("vip")
+        tag = await client.tags.create("early_access")
         await client.tags.add_members(tag.id, member_ids)
 
 Providers are adapters installed beside the core (``pip install 'mailseg[all]'``);
-`providers` lists the installed ones.
+`providers` lists the installed ones. ``mailseg.testing`` is a local emulator of both.
+
+Connecting:
+
+    mailseg.connect(provider, *, api_user, api_key, token, base_url, timeout,
+                    max_retries, session, max_concurrency, rate_limit) -> Client
+    mailseg.Client.from_env() / mailseg.Client.from_config(mapping) -> Client
+    mailseg.providers() -> list of installed provider names
+
+Segment operations, on ``client.segments``:
+
+    create(name, condition, *, type=None) -> Segment
+    get(segment_id) -> Segment
+    update(segment_id, *, condition, name=None, type=None) -> Segment
+    delete(segment_id) -> None
+    list(*, name=None, type=None, offset=0, limit=10) -> Page[Segment]
+    iterate(*, name=None, type=None, page_size=100) -> AsyncIterator[Segment]
+    progress(segment_id) -> Progress
+    wait_until_complete(segment_id, *, timeout=300.0, poll_interval=2.0,
+                        on_progress=None) -> Segment
+    members(segment_id, *, condition=None, offset=0, limit=10) -> Page[Member]
+    iterate_members(segment_id, *, condition=None, page_size=100) -> AsyncIterator[Member]
+    remove_members(segment_id, member_ids, **bulk) -> BulkResult
+
+Tag operations, on ``client.tags``:
+
+    create(name) -> Tag
+    update(tag_id, *, name) -> None
+    delete(tag_id) -> None
+    list(*, name=None, offset=0, limit=10) -> Page[Tag]
+    iterate(*, name=None, page_size=100) -> AsyncIterator[Tag]
+    add_members(tag_id, member_ids, **bulk) -> BulkResult
+    remove_members(tag_id, member_ids, **bulk) -> BulkResult
+    members(tag_id, *, offset=0, limit=10) -> Page[Member]
+    iterate_members(tag_id, *, page_size=100) -> AsyncIterator[Member]
+
+    **bulk: max_concurrency=None, on_progress=None, raise_on_error=True
+
+Conditions: ``field("Age") >= 18``, ``tag("vip")``, ``campaign(1).opened()``,
+``all_of(...)``, ``any_of(...)``; or `Condition` and `ConditionItem` directly.
+Every error is a `MailsegError`. Each operation's own help: ``help(mailseg.Client)``,
+``help(client.segments.create)``.
 """
 
 from __future__ import annotations

@@ -35,8 +35,24 @@ from mailseg.errors import MailsegError, ValidationError
 T = TypeVar("T")
 
 
-class SegmentType(enum.IntEnum):
-    """How a segment selects contacts."""
+class _NamedIntEnum(enum.IntEnum):
+    # An int on the wire and in comparisons, a word when printed: `print(segment.status)`
+    # says COMPLETED, not 2 (nor "SegmentStatus.COMPLETED" on Python 3.10). `int()` and
+    # `.value` give the number; repr stays <SegmentStatus.COMPLETED: 2>.
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.name, format_spec)
+
+
+class SegmentType(_NamedIntEnum):
+    """How a segment selects contacts.
+
+    An `int` (0 or 1, as the providers send it) that prints as its name: ``str()`` and
+    f-strings give ``BY_FIELD``; ``int()`` or ``.value`` give the number.
+    """
 
     BY_FIELD = 0
     """By contact attributes, or by tag (field ``tag``, value the tag's name)."""
@@ -44,12 +60,19 @@ class SegmentType(enum.IntEnum):
     """By what a contact did with one campaign (field ``campaign``)."""
 
 
-class SegmentStatus(enum.IntEnum):
-    """Processing state of a segment (the providers send it as the strings "-1", "1", "2")."""
+class SegmentStatus(_NamedIntEnum):
+    """Processing state of a segment (the providers send it as the strings "-1", "1", "2").
+
+    An `int` that prints as its name: ``print(segment.status)`` shows ``COMPLETED``;
+    ``int()`` or ``.value`` give the number, and ``segment.status == 2`` holds.
+    """
 
     FAILED = -1
+    """The provider could not process the segment."""
     UPDATING = 1
+    """Being processed: members and counts are not final yet."""
     COMPLETED = 2
+    """Processed: members and counts are final."""
 
 
 class Relation(str, enum.Enum):
@@ -124,7 +147,7 @@ def _to_items(items: Sequence[ConditionItem]) -> tuple[ConditionItem, ...]:
 class ConditionItem:
     """One test of a condition.
 
-    Args:
+    Attributes:
         field: a contact attribute (``"Age"``, ``"Email"``), ``"tag"`` (value is
             the tag's *name*), or ``"campaign"`` (value is ``sent``, ``open``,
             ``click``, ``unopen``, ``unclick`` or ``notsent``).

@@ -16,7 +16,7 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev,otel,jobs-redis,cli]' -e adapters/sendcloud -e adapters/engagelab
+.venv/bin/python -m pip install --quiet -e '.[dev,otel,jobs-redis,cli,docs]' -e adapters/sendcloud -e adapters/engagelab
 
 echo "== ruff check"
 .venv/bin/ruff check .

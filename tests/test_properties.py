@@ -3,7 +3,7 @@
 (a) Validation. For generated names, conditions, types, offsets, limits, ids
 and member ids, the client either raises `mailseg.ValidationError` naming a
 parameter that breaks a rule and sends nothing, or sends a request that keeps
-every rule of ``/work/shared/spec/providers.md``. The rules are written here
+every rule of ``docs/providers/spec.md``. The rules are written here
 again as an independent oracle (never by calling ``mailseg._validation``), and
 the requests are recorded by replacing the client's transport ``send``: no
 server, so hundreds of examples run in a second or two.

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from mailseg._version import __version__
 from mailseg.testing.contacts import ContactsSource
 from mailseg.testing.emulator import DEFAULT_API_KEY, DEFAULT_API_USER, Emulator
 from mailseg.testing.faults import FaultKind, Faults
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m mailseg.testing",
         description="Serve a local emulator of SendCloud's or EngageLab's segment and tag API.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s (mailseg {__version__})")
     parser.add_argument("--provider", choices=("sendcloud", "engagelab"), default="sendcloud")
     parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (loopback)")
     parser.add_argument("--port", type=int, default=8025, help="default: 8025; 0 picks one")
@@ -76,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def emulator_from_args(args: argparse.Namespace) -> Emulator:
-    """The emulator the parsed arguments describe (not started)."""
+def emulator_from_args(args: argparse.Namespace, progress: TextIO | None = None) -> Emulator:
+    """The emulator the parsed arguments describe (not started).
+
+    With ``progress`` (the command line passes stderr), building many contacts reports how
+    far it got, since 200,000 take seconds.
+    """
     faults = Faults(
         latency=args.latency,
         jitter=args.jitter,
@@ -96,7 +103,29 @@ def emulator_from_args(args: argparse.Namespace) -> Emulator:
         faults=faults,
         host=args.host,
         port=args.port,
+        on_progress=_progress_to(progress, args.seed) if progress is not None else None,
     )
+
+
+#: Below this many contacts building takes well under a second: nothing to report.
+_REPORT_FROM = 50_000
+
+
+def _progress_to(out: TextIO, seed: int) -> Callable[[int, int], None]:
+    started = time.perf_counter()
+
+    def report(done: int, total: int) -> None:
+        if total < _REPORT_FROM:
+            return
+        seconds = time.perf_counter() - started
+        end = "; indexing them" if done == total else ""
+        print(
+            f"generating contacts (seed {seed}): {done:,} of {total:,}, {seconds:.1f} s{end}",
+            file=out,
+            flush=True,
+        )
+
+    return report
 
 
 def banner(emulator: Emulator) -> str:
@@ -140,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, serve, and return the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        emulator = emulator_from_args(args)
+        emulator = emulator_from_args(args, progress=sys.stderr)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import importlib
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aiohttp import web
@@ -68,17 +68,22 @@ class Emulator:
             path of a ``.csv`` / ``.jsonl`` file of them (see
             :func:`mailseg.testing.contacts.load_contacts` for the keys).
         seed: seeds the generated contacts and every id the emulator mints.
-        api_user, api_key: the credentials it accepts (SendCloud: ``Bearer
-            base64(api_user:api_key)``; EngageLab: ``Basic base64(api_user:api_key)``).
+        api_user: the API user it accepts (SendCloud: ``Bearer base64(api_user:api_key)``;
+            EngageLab: ``Basic base64(api_user:api_key)``).
+        api_key: the API key it accepts, with ``api_user``.
         processing_polls: how many progress reads (``/process`` or detail) a new or updated
             segment reports status "1" with a rising percent before "2"; 0 completes at once.
         faults: latency and failures to inject; change them later through :attr:`faults`.
-        host, port: where :meth:`start` listens; port 0 picks a free one.
+        host: where :meth:`start` listens.
+        port: the port :meth:`start` listens on; 0 picks a free one.
         campaign_ids: campaigns that exist (have been sent) besides those in the contacts'
             events; a by-campaign segment naming another id is refused, as on the providers.
-        user_id, list_id: the account and list ids the answers show.
+        user_id: the account id the answers show.
+        list_id: the list id the answers show.
         max_recorded: how many requests :attr:`requests` keeps (the most recent); None keeps
             all, which costs memory in a bulk benchmark.
+        on_progress: called as ``on_progress(done, total)`` while contacts are generated
+            (each tenth, at least every 10,000, and at the end); the command line shows it.
     """
 
     def __init__(
@@ -97,6 +102,7 @@ class Emulator:
         user_id: int = DEFAULT_USER_ID,
         list_id: int = DEFAULT_LIST_ID,
         max_recorded: int | None = 1000,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         # A plain str, so the names mailseg.providers() returns type-check; a name the
         # emulator does not speak (a third-party adapter's) is refused here instead.
@@ -119,7 +125,7 @@ class Emulator:
         if isinstance(contacts, bool):
             raise TypeError("contacts must be a number, contact mappings or a file path")
         if isinstance(contacts, int):
-            seeds = generate_contacts(contacts, seed, ids, campaigns)
+            seeds = generate_contacts(contacts, seed, ids, campaigns, on_progress)
         else:
             seeds = load_contacts(contacts, ids)
         store = Store(seeds, ids, campaign_ids=campaigns, processing_polls=processing_polls)

@@ -138,7 +138,18 @@ class EngageLabDialect(Dialect):
         return Reply(200, {"result": self._segment(segment, progress)})
 
     def segment_detail(self, segment: StoredSegment, progress: Progress) -> Reply:
-        return Reply(200, {"result": self._segment(segment, progress)})
+        # The detail example (alone among the segment answers, and not in its table) repeats
+        # the condition's relation at the top level; the emulator shows it where the page
+        # does, so a client that reads the documented condition.relation is tested with it.
+        shown = self._segment(segment, progress)
+        shown = {
+            "segment_id": shown.pop("segment_id"),
+            "user_id": shown.pop("user_id"),
+            "segment_name": shown.pop("segment_name"),
+            "relation": segment.condition.relation,
+            **shown,
+        }
+        return Reply(200, {"result": shown})
 
     def segment_list(self, page: Sequence[tuple[StoredSegment, Progress]], total: int) -> Reply:
         items = [self._segment(s, p) for s, p in page]

@@ -20,9 +20,8 @@ from urllib.parse import quote
 import mailseg
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-# The providers' pages live in the shared folder beside the repository
-# (../shared/seeds), where CI puts them too.
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+# The providers' pages, verbatim, in the repository (docs/providers/index.md).
+SEEDS = Path(__file__).resolve().parents[2] / "docs" / "providers" / "pages"
 
 #: base64("api_user:api_key"): the token in both providers' examples.
 SEED_TOKEN = "YXBpX3VzZXI6YXBpX2tleQ=="

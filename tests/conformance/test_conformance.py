@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import json
-import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -339,11 +338,6 @@ SEED_FILES = {
     "sendcloud": ("000_a17d87e8735066da.txt",),
     "engagelab": ("001_8bb392ac25a7df2c.txt", "004_6aea5c6fdf793670.txt"),
 }
-# Outside CI a checkout may lack the shared folder; in CI a missing seed
-# folder is a failure, never a silent skip.
-needs_seeds = pytest.mark.skipif(
-    not SEEDS.is_dir() and not os.environ.get("CI"), reason="../shared/seeds is not here"
-)
 
 
 def _seed_text(provider: str) -> str:
@@ -383,7 +377,6 @@ def _json_examples(text: str) -> list[str]:
     return found
 
 
-@needs_seeds
 @pytest.mark.parametrize(
     "path", FIXTURE_FILES, ids=[f"{p.parent.name}-{p.stem}" for p in FIXTURE_FILES]
 )
@@ -391,7 +384,6 @@ def test_fixture_is_verbatim_from_seed(path: Path) -> None:
     assert path.read_text(encoding="utf-8") in _seed_text(path.parent.name)
 
 
-@needs_seeds
 @pytest.mark.parametrize("provider", sorted(SEED_FILES))
 def test_every_seed_example_has_a_fixture(provider: str) -> None:
     examples = _json_examples(_seed_text(provider))

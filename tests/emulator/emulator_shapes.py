@@ -109,8 +109,11 @@ def check_sc_segment(segment: dict[str, Any]) -> None:
     check_process(segment["process"])
 
 
-def check_el_segment(segment: dict[str, Any]) -> None:
-    assert set(segment) == EL_SEGMENT
+def check_el_segment(segment: dict[str, Any], *, detail: bool = False) -> None:
+    # The detail example alone adds a top-level relation (docs/emulator.md).
+    assert set(segment) == (EL_SEGMENT | {"relation"} if detail else EL_SEGMENT)
+    if detail:
+        assert segment["relation"] == segment["condition"]["relation"]
     assert OBJECT_ID.fullmatch(segment["segment_id"])
     assert isinstance(segment["user_id"], int)
     assert isinstance(segment["list_id"], int)

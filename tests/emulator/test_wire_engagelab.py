@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.conformance.rows import fixture_json
 from tests.emulator.emulator_shapes import (
     EL_TAG,
     EL_TAG_CREATED,
@@ -109,7 +110,10 @@ async def test_segment_detail(el_api: Api) -> None:
     assert answer.status == 200
     assert set(answer.body) == {"result"}
     segment = answer.body["result"]
-    check_el_segment(segment)
+    check_el_segment(segment, detail=True)
+    # The keys of the page's detail example, in its order.
+    example = fixture_json("engagelab", "segment_detail")["result"]
+    assert list(segment) == list(example)
     assert segment["status"] == "2"
     assert segment["member_total"] == len(el_api.emu.member_ids(segment_id)) > 0
 
