@@ -186,6 +186,7 @@ class CompiledDialect:
         self._models[Member] = self._model(Member, spelling.member)
         self._objects: dict[type, Callable[[bytes], Any]] = {}
         self._pages: dict[type, Callable[[bytes, int, int], Any]] = {}
+        self._counts: dict[tuple[str, ...], Callable[[bytes], int]] = {}
 
     # Answers
 
@@ -205,6 +206,12 @@ class CompiledDialect:
 
     def count_reader(self, keys: tuple[str, ...]) -> Callable[[bytes], int]:
         """A reader of a count: the first of ``keys`` present, a non-negative integer."""
+        reader = self._counts.get(keys)
+        if reader is None:
+            reader = self._counts[keys] = self._count_reader(keys)
+        return reader
+
+    def _count_reader(self, keys: tuple[str, ...]) -> Callable[[bytes], int]:
         if set(keys) & set(self._error_keys):
             raise ValueError("a count key is also an error key")
         fields = [
