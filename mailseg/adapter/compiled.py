@@ -21,7 +21,6 @@ string), the Struct accepts both and the same check as the converter's decides.
 from __future__ import annotations
 
 import enum
-import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -55,9 +54,7 @@ class Declined(Exception):
     """A compiled reader cannot vouch for this body: read it the readable way."""
 
 
-#: A timestamp string read once per process: a page of members repeats the
-#: same few times (an import, a day's sign-ups), and datetimes are immutable.
-_timestamp = functools.lru_cache(maxsize=4096)(parse_timestamp)
+_timestamp = parse_timestamp
 
 
 def _time(value: str | None) -> datetime | None:

@@ -36,7 +36,8 @@ T = TypeVar("T")
 _NONE = type(None)
 
 #: Both providers document their times in China Standard Time.
-PROVIDER_ZONE = timezone(timedelta(hours=8), "UTC+08:00")
+#: The zone an explicit "+0800" reads as too (named "UTC+08:00" all the same).
+PROVIDER_ZONE = timezone(timedelta(hours=8))
 
 #: A model field and the wire key it is read from (only where the two differ).
 Renames = Mapping[str, str]
@@ -193,8 +194,32 @@ def parse_timestamp(value: str) -> datetime:
             text = f"{text[:-2]}:{text[-2:]}"
         parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=PROVIDER_ZONE)
+        return _in_provider_zone(value, parsed)
     return parsed
+
+
+def _in_provider_zone(value: str, naive: datetime) -> datetime:
+    # replace(tzinfo=...) is the slowest step of reading a member (three times
+    # each); parsing the text again with the offset written in costs a third.
+    # Only where a time is present (longer than any date form): fromisoformat
+    # takes any character between date and time, so "2023-01-01+08:00" would
+    # read as 08:00. The fields are compared all the same.
+    if len(value) > 10:
+        try:
+            aware = datetime.fromisoformat(value + "+08:00")
+        except ValueError:
+            pass
+        else:
+            if (
+                aware.tzinfo is not None
+                and aware.microsecond == naive.microsecond
+                and aware.second == naive.second
+                and aware.minute == naive.minute
+                and aware.hour == naive.hour
+                and aware.day == naive.day
+            ):
+                return aware
+    return naive.replace(tzinfo=PROVIDER_ZONE)
 
 
 def non_empty_str(value: Any, _: type = str) -> str:
