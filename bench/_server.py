@@ -27,8 +27,10 @@ import sys
 import threading
 from email.utils import formatdate
 from pathlib import Path
+from typing import ClassVar
 
 from bench._bodies import answer_for
+
 
 def _fixed_response(body: bytes) -> bytes:
     head = (
@@ -45,7 +47,7 @@ def _fixed_response(body: bytes) -> bytes:
 class _FixedProtocol(asyncio.Protocol):
     """HTTP/1.1 keep-alive: every complete request gets the fixed answer of its path."""
 
-    responses: dict[int, bytes] = {}
+    responses: ClassVar[dict[int, bytes]] = {}
     latency = 0.0
 
     def __init__(self) -> None:

@@ -30,7 +30,6 @@ import math
 import time
 import timeit
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp

@@ -30,12 +30,12 @@ import aiohttp
 from yarl import URL
 
 import mailseg
+from bench._bodies import SEGMENT_BODY, SEGMENT_ID
 from bench._figures import median, quantile, us
 from bench._handwritten import segment_answer
 from bench._models import EngageLabSegmentAnswer
 from bench._processes import Server, server_process
 from bench._results import Result, Target
-from bench._bodies import SEGMENT_BODY, SEGMENT_ID
 from mailseg.adapter import Response
 from mailseg_engagelab import EngageLabAdapter
 
@@ -51,8 +51,10 @@ CASES = {
 
 def _baseline(name: str) -> str:
     """The bare aiohttp implementation a row is compared with."""
-    case, _, impl = name.rpartition(": ")
+    case, _, _impl = name.rpartition(": ")
     return f"{case}: bare" if case else "bare aiohttp"
+
+
 API_USER = "bench_user"
 API_KEY = "bench-key-not-a-secret"
 
@@ -386,7 +388,7 @@ def run(quick: bool = False, engines: tuple[str, ...] = ("raw", "aiohttp")) -> R
     started = time.perf_counter()
     result = Result(
         key="overhead",
-        title="1. Per-call overhead: `segments.get` and `tags.list`, both adapters, vs bare aiohttp",
+        title="1. Per-call overhead: `segments.get` and `tags.list`, both adapters, vs bare",
         setup=(
             f"{rounds} rounds x {block} sequential calls per implementation, in alternating "
             f"blocks (order reversed every round), after {warmup} warm-up calls each; one event "

@@ -13,10 +13,10 @@ gets none.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -141,8 +141,9 @@ JSON_VALUES = st.recursive(
     | st.sampled_from(["", "0", "2", "-1", " 7", "abc", "and", "or", "==", "contain", "²"])
     | st.sampled_from(["2023-11-29 16:28:41+0800", "2023-01-01", "2022-06-06T10:28:32", "x"])
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -177,9 +178,11 @@ def _mutate(data: Any, path: tuple[Any, ...], how: str, new: Any, key: str) -> A
 
 
 KEYS = st.sampled_from(
-    ["id", "member_id", "tags", "name", "tag_name", "tagId", "tagName", "memberCount", "code"]
-    + ["error", "total", "result", "list", "count", "successCount", "status_desc", "relation"]
-    + ["conditions", "condition", "items", "segmentId", "segment_id", "process", "percent"]
+    [
+        *("id", "member_id", "tags", "name", "tag_name", "tagId", "tagName", "memberCount"),
+        *("code", "error", "total", "result", "list", "count", "successCount", "status_desc"),
+        *("relation", "conditions", "condition", "items", "segmentId", "segment_id", "process"),
+    ]
 )
 
 
@@ -243,7 +246,7 @@ def test_a_subclass_that_overrides_error_alone_is_read_by_its_own_methods() -> N
 
 def test_a_subclass_that_declares_error_keys_with_its_error_keeps_them() -> None:
     class Coded(EngageLabAdapter):
-        error_keys = {"code": 0, "errcode": 0}
+        error_keys: ClassVar[Mapping[str, object]] = {"code": 0, "errcode": 0}
 
         def error(self, response: Response) -> APIError | None:
             return super().error(response)

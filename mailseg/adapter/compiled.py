@@ -63,7 +63,7 @@ def _time(value: str | None) -> datetime | None:
 
 def _int(value: int | str | None) -> int | None:
     # The converter's rule exactly: an integer, or a string of digits.
-    return strict_int(value, int) if type(value) is str else value
+    return strict_int(value, int) if isinstance(value, str) else value
 
 
 def _id(value: str) -> str:

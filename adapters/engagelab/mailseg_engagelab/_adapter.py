@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from mailseg import (
     APIError,
@@ -94,7 +95,7 @@ class EngageLabAdapter(RestAdapter):
         return body["result"]
 
     #: A 2xx is an error only when its ``code`` is a number other than 0 (see `error`).
-    error_keys = {"code": 0}
+    error_keys: ClassVar[Mapping[str, object]] = {"code": 0}
 
     def error(self, response: Response) -> APIError | None:
         success = 200 <= response.status < 300

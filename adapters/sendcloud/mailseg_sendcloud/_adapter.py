@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from mailseg import APIError, Condition, Segment, SegmentType, Tag
 from mailseg.adapter import (
@@ -13,7 +14,6 @@ from mailseg.adapter import (
     error_class,
     read_object,
 )
-
 
 #: camelCase keys; the tag item is inferred (SendCloud's camelCase applied to
 #: EngageLab's tag item): the id is read from "tagId" or "id" (create documents
@@ -90,7 +90,7 @@ class SendCloudAdapter(RestAdapter):
     tag_count_keys = ("successCount", "count")
 
     #: A 2xx is an error only when it carries an ``error`` object (see `error`).
-    error_keys = {"error": None}
+    error_keys: ClassVar[Mapping[str, object]] = {"error": None}
 
     def error(self, response: Response) -> APIError | None:
         if 200 <= response.status < 300:
