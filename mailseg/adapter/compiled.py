@@ -73,7 +73,7 @@ def _id(value: str) -> str:
 
 
 def _declined() -> Any:
-    raise Declined("an empty id")
+    raise Declined("an empty id or a missing key")
 
 
 #: The commonest conversions written into the generated code, not called:
@@ -367,11 +367,18 @@ class CompiledDialect:
                     fields.append((alias, struct_type | msgspec.UnsetType, _UNSET))
                     rename[alias] = other
                     alias_names.append(f"s.{alias}")
-                namespace[f"pick{index}"] = _picker(required)
-                value = f"pick{index}({value}, ({', '.join(alias_names)},))"
+                # The converter's aliases: the key if present, else the first
+                # other key present, else missing (an error if required).
+                choices = [value, *alias_names]
+                missing = "declined()" if required else "None"
+                value = (
+                    "("
+                    + " else ".join(f"{choice} if {choice} is not UNSET" for choice in choices)
+                    + f" else {missing})"
+                )
             elif known_key:
                 value = f"(None if {value} is UNSET else {value})"
-            if convert in _INLINE and value == f"s.{field.name}":
+            if convert in _INLINE:
                 value = _INLINE[convert].format(v=value)
             elif convert is not None:
                 namespace[f"convert{index}"] = convert
@@ -428,22 +435,6 @@ class CompiledDialect:
         rename["flat_items"] = items_key
         namespace["flat_condition"] = _flat_builder(self._models[ConditionItem].build)
         return "flat_condition(s.flat_relation, s.flat_items)"
-
-
-def _picker(required: bool) -> Callable[[Any, tuple[Any, ...]], Any]:
-    """The converter's aliases: the key if present, else the first other key present."""
-
-    def pick(value: Any, others: tuple[Any, ...]) -> Any:
-        if value is not _UNSET:
-            return value
-        for other in others:
-            if other is not _UNSET:
-                return other
-        if required:
-            raise Declined("a required key is missing")
-        return None
-
-    return pick
 
 
 def _optional(build: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -9,6 +9,7 @@ strict scalars and the providers' timestamps.
 from __future__ import annotations
 
 import enum
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -179,12 +180,19 @@ def _progress_reader(conv: cattrs.Converter, spelling: Spelling) -> Callable[[An
     return structure
 
 
+_NAIVE_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}").fullmatch
+
+
 def parse_timestamp(value: str) -> datetime:
     """A provider time as an aware datetime.
 
     Accepts ``2021-04-25 18:54:56`` (no offset: UTC+8), ``2023-11-29 16:28:41+0800``
     and ``2023-11-28T11:14:48+0800``.
     """
+    if _NAIVE_SECONDS(value):
+        # SendCloud's "2021-04-25 18:54:56": a whole time and no offset, read
+        # with UTC+8 written in, in one parse (an impossible date still fails).
+        return datetime.fromisoformat(value + "+08:00")
     try:
         parsed = datetime.fromisoformat(value)  # Python 3.11+ reads all three as they are
     except ValueError:
