@@ -233,6 +233,60 @@ async def _time_iteration(base_url: str, members: int, rounds: int) -> dict[str,
     return times
 
 
+def _page_steps() -> list[tuple[str, float]]:
+    """Where reading one page of 100 members goes, each step timed alone (no I/O)."""
+    import timeit
+
+    from bench._bodies import MEMBER_BODIES
+    from mailseg import Member
+    from mailseg.adapter import parse_timestamp
+    from mailseg_engagelab import EngageLabAdapter
+
+    call = EngageLabAdapter().segment_members(SEGMENT_ID, condition=None, offset=0, limit=100)
+    assert call.fast_parse is not None
+    fast = call.fast_parse
+    body = MEMBER_BODIES[0]
+    decoded = json.loads(body)["result"]
+    times = [m[key] for m in decoded for key in ("create_time", "update_time")]
+    times += [m["unsubscribe_time"] for m in decoded if m["unsubscribe_time"]]
+    members = fast(body).items
+    fields = [tuple(getattr(m, name) for name in Member.__slots__[:12]) for m in members]
+
+    def build() -> list[Member]:
+        return [Member(*values) for values in fields]
+
+    def parse_times() -> list[Any]:
+        return [parse_timestamp(value) for value in times]
+
+    async def agen() -> AsyncIterator[Any]:
+        for member in members:
+            yield member
+
+    async def through_agen() -> None:
+        async for _member in agen():
+            pass
+
+    loop = asyncio.new_event_loop()
+    try:
+        steps: list[tuple[str, Any]] = [
+            ("bare: `json.loads` of the page", lambda: json.loads(body)),
+            ("mailseg: `call.fast_parse` (decode + check + build 100 Members)", lambda: fast(body)),
+            (f"  of which: {len(times)} `parse_timestamp`", parse_times),
+            ("  of which: 100 `Member(...)` (attrs init, values ready)", build),
+            (
+                "mailseg's `async for` over 100 members (an async generator, no I/O)",
+                lambda: loop.run_until_complete(through_agen()),
+            ),
+        ]
+        out = []
+        for label, fn in steps:
+            timer = timeit.Timer(fn)
+            out.append((label, min(timer.repeat(repeat=5, number=50)) / 50))
+        return out
+    finally:
+        loop.close()
+
+
 def run(quick: bool = False, modes: tuple[str, ...] = ("mailseg", "bare")) -> Result:
     members = 20_000 if quick else 200_000
     started = time.perf_counter()
@@ -344,7 +398,19 @@ def run(quick: bool = False, modes: tuple[str, ...] = ("mailseg", "bare")) -> Re
                 m_time / b_time <= TARGET_TIME_RATIO,
             )
         )
-    result.data = {"segment_total": total, "children": children, "timed": timed}
+    steps = _page_steps()
+    result.details.append(
+        (
+            "one page of 100 members, each step timed alone (timeit, best of 5, no I/O)",
+            "\n".join(f"{label:72} {seconds * 1e6:>9,.1f} µs" for label, seconds in steps),
+        )
+    )
+    result.data = {
+        "segment_total": total,
+        "children": children,
+        "timed": timed,
+        "page_steps_s": dict(steps),
+    }
     result.seconds = time.perf_counter() - started
     return result
 
