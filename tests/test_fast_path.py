@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from yarl import URL
 
 import mailseg
+from mailseg._transport import _url
 from mailseg.adapter.contract import quote_id
 from mailseg_engagelab import EngageLabAdapter
 from tests.conftest import SEED_TOKEN, Wire
@@ -112,3 +116,24 @@ def test_quote_id_is_cached_and_still_quotes_every_reserved_character() -> None:
     assert quote_id("a/b?c#d%e f") == "a%2Fb%3Fc%23d%25e%20f"
     assert quote_id("a/b?c#d%e f") is quote_id("a/b?c#d%e f")
     assert EngageLabAdapter().get_segment("a/b").request.path.endswith("/a%2Fb")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    query=st.lists(
+        st.tuples(
+            st.text(alphabet="ab0-_.~=& %/?#中+", max_size=4),
+            st.text(alphabet="ab0-_.~=& %/?#中+", max_size=4),
+        ),
+        min_size=0,
+        max_size=3,
+    )
+)
+def test_a_query_is_encoded_exactly_as_yarl_encodes_it(query: list[tuple[str, str]]) -> None:
+    base = "http://127.0.0.1:1/v1/marketing/lists/tags"
+    expected = URL(base, encoded=True)
+    if query:
+        expected = expected.with_query(tuple(query))
+    built = _url(base, tuple(query))
+    assert str(built) == str(expected)
+    assert built.raw_query_string == expected.raw_query_string

@@ -189,7 +189,7 @@ def parse_timestamp(value: str) -> datetime:
     Accepts ``2021-04-25 18:54:56`` (no offset: UTC+8), ``2023-11-29 16:28:41+0800``
     and ``2023-11-28T11:14:48+0800``.
     """
-    if _NAIVE_SECONDS(value):
+    if len(value) == 19 and _NAIVE_SECONDS(value):
         # SendCloud's "2021-04-25 18:54:56": a whole time and no offset, read
         # with UTC+8 written in, in one parse (an impossible date still fails).
         return datetime.fromisoformat(value + "+08:00")
