@@ -272,10 +272,12 @@ class RestAdapter(Adapter):
         return result
 
     def _page(self, cls: type[T], offset: int, limit: int) -> Callable[[Response], Page[T]]:
-        structure = self.converter.get_structure_hook(cls)
-        items_key = self.items_key
+        converter, items_key = self.converter, self.items_key
 
         def parse(response: Response) -> Page[T]:
+            # The hook is looked up here, not per call: with compiled readers
+            # this runs only for the pages they decline.
+            structure = converter.get_structure_hook(cls)
             data = read_object(response)
             return read_page(response, data, items_key, structure, cls, offset=offset, limit=limit)
 
