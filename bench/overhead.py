@@ -30,7 +30,7 @@ import aiohttp
 from yarl import URL
 
 import mailseg
-from bench._bodies import SEGMENT_BODY, SEGMENT_ID
+from bench._bodies import ENGAGELAB_TAGS_BODY, SEGMENT_BODY, SEGMENT_ID, TAGS
 from bench._figures import median, quantile, us
 from bench._handwritten import segment_answer
 from bench._models import EngageLabSegmentAnswer
@@ -309,6 +309,12 @@ def _steps(base_url: str) -> list[tuple[str, float]]:
     def response() -> Response:
         return Response(200, headers, SEGMENT_BODY, request, "engagelab")
 
+    tags_call = adapter.list_tags(name=None, offset=0, limit=10)
+    tag_times = [
+        tag[key]
+        for tag in json.loads(ENGAGELAB_TAGS_BODY)["result"]
+        for key in ("create_time", "update_time")
+    ]
     decoded = response()
     decoded.json()
     data = json.loads(SEGMENT_BODY)
@@ -359,6 +365,22 @@ def _steps(base_url: str) -> list[tuple[str, float]]:
             "pydantic: `model_validate_json(body)` of the same Segment (decode + validate)",
             lambda: EngageLabSegmentAnswer.model_validate_json(SEGMENT_BODY),
         ),
+        (
+            "tags.list: build the Call (`adapter.list_tags`)",
+            lambda: adapter.list_tags(name=None, offset=0, limit=10),
+        ),
+        (
+            f"tags.list: compiled reading of the {TAGS}-tag page (`call.fast_parse(body)`)",
+            lambda: tags_call.fast_parse(ENGAGELAB_TAGS_BODY),  # type: ignore[misc]
+        ),
+        (
+            "  of which: 20 `parse_timestamp` (two per tag)",
+            lambda: [parse_timestamp(value) for value in tag_times],
+        ),
+        (
+            f"tags.list: bare aiohttp's `json.loads` of the {TAGS}-tag page",
+            lambda: json.loads(ENGAGELAB_TAGS_BODY),
+        ),
     ]
     return [(label, time_it(fn)) for label, fn in steps]
 
@@ -377,7 +399,7 @@ def steps_by_name(steps: list[tuple[str, float]]) -> dict[str, float]:
             found["compiled"] = seconds
         elif label.startswith("pydantic"):
             found["pydantic"] = seconds
-        elif "json.loads" in label:
+        elif "json.loads(body)" in label:
             found["json"] = seconds
     return found
 
