@@ -241,7 +241,7 @@ class Transport:
         outcome: _Verdict | tuple[TransportError, Failure],
     ) -> T:
         """The retry machinery, entered after a first attempt that failed."""
-        request, repeatable = call.request, call.repeatable
+        repeatable = call.repeatable
         policy = self.retry
         attempts = policy.attempts
         attempt = 1
@@ -256,7 +256,8 @@ class Transport:
                 await _sleep(policy.backoff(attempt))
             else:
                 error, response = outcome.error, outcome.response
-                assert error is not None and response is not None
+                assert error is not None
+                assert response is not None
                 delay = self._retry_delay(error, response, attempt, attempts, repeatable)
                 if delay is None:
                     raise error
