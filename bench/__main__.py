@@ -1,15 +1,16 @@
 """``python -m bench``: run mailseg's benchmarks, print a report, optionally write the doc.
 
-    python -m bench                      # everything (about 2 minutes on 2 cores)
+    python -m bench                      # everything (about 6 minutes on 2 cores)
     python -m bench --quick              # smaller and fewer rounds (about 25 s)
     python -m bench --only overhead      # one benchmark (or a comma-separated list)
     python -m bench --markdown           # also rewrite the results block of docs/benchmarks.md
     python -m bench --json out.json      # also dump the raw figures
 
-Benchmarks: overhead (per-call vs bare aiohttp), bulk (1M ids tagged at concurrency 16),
-memory (iterating 200,000 members), parsing (members/s vs pydantic v2), ledger (a job's
-SQLite ledger vs the plain bulk call), scaleout (the distributed runner on 1, 2 and 4
-workers; needs redis-server and the jobs-redis extra).
+Benchmarks: overhead (per-call vs bare aiohttp, both adapters), bulk (1M distinct ids
+tagged at concurrency 16, beside bare aiohttp and a raw-protocol floor), memory
+(iterating 200,000 members: RSS, and time vs a bare paging loop), parsing (members/s vs
+pydantic v2), ledger (a job's SQLite ledger vs the plain bulk call), scaleout (the
+distributed runner on 1, 2 and 4 workers; needs redis-server and the jobs-redis extra).
 """
 
 from __future__ import annotations
@@ -102,7 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in args.only:
         print(f"\nrunning {name} ...", flush=True)
+        load_before = loadavg()
         result = _run(name, args.quick)
+        # The machine may be shared: the load beside the figures it disturbed.
+        result.notes.append(
+            f"Load average (1, 5, 15 min) before this benchmark: {load_before}; after: "
+            f"{loadavg()} (2 cores)."
+        )
         results.append(result)
         print(report.console(result, details=not args.no_details), flush=True)
     seconds = time.perf_counter() - started

@@ -8,7 +8,8 @@ Each prints one JSON line (``base_url``, and the credentials for the emulator) o
 listens on 127.0.0.1, then serves until its stdin closes (the parent exited or is done)
 or it gets SIGTERM.
 
-``fixed`` answers every request with the same EngageLab segment detail: ``raw`` is a
+``fixed`` answers every request with a fixed body chosen by its path (`bench._bodies`:
+a segment detail or a tag list of either dialect, an EngageLab member page): ``raw`` is a
 bare asyncio protocol (a few µs per request, so the client's cost dominates what is
 measured), ``aiohttp`` an ``aiohttp.web`` application (what a Python server costs).
 ``count`` answers tagging requests with ``{"count": <ids sent>}`` after ``--latency``
@@ -26,54 +27,27 @@ import sys
 import threading
 from email.utils import formatdate
 from pathlib import Path
+from typing import ClassVar
 
-#: A segment as EngageLab's detail answer shows it (docs example, strict JSON).
-SEGMENT_DETAIL = {
-    "result": {
-        "segment_id": "6566f6392c16e71300b1b1e9",
-        "user_id": 104201,
-        "segment_name": "MyCustomField",
-        "relation": "and",
-        "type": 0,
-        "list_id": 96112,
-        "status": "2",
-        "create_time": "2023-11-29 16:28:41+0800",
-        "update_time": "2023-11-29 16:33:58+0800",
-        "member_total": 1,
-        "condition": {
-            "relation": "and",
-            "items": [
-                {
-                    "campaign_id": None,
-                    "field_name": "CustomField",
-                    "op": "contain",
-                    "value": "CustomField",
-                }
-            ],
-        },
-        "process": {"statusDesc": "segmentation completed", "complete": True, "percent": 100},
-    }
-}
-SEGMENT_BODY = json.dumps(SEGMENT_DETAIL, separators=(",", ":")).encode()
-SEGMENT_ID = "6566f6392c16e71300b1b1e9"  # the detail's segment_id
+from bench._bodies import answer_for
 
 
-def _fixed_response() -> bytes:
+def _fixed_response(body: bytes) -> bytes:
     head = (
         "HTTP/1.1 200 OK\r\n"
         "Content-Type: application/json; charset=utf-8\r\n"
-        f"Content-Length: {len(SEGMENT_BODY)}\r\n"
+        f"Content-Length: {len(body)}\r\n"
         f"Date: {formatdate(usegmt=True)}\r\n"
         "Server: bench\r\n"
         "\r\n"
     )
-    return head.encode() + SEGMENT_BODY
+    return head.encode() + body
 
 
 class _FixedProtocol(asyncio.Protocol):
-    """HTTP/1.1 keep-alive: every complete request gets the same answer."""
+    """HTTP/1.1 keep-alive: every complete request gets the fixed answer of its path."""
 
-    response = _fixed_response()
+    responses: ClassVar[dict[int, bytes]] = {}
     latency = 0.0
 
     def __init__(self) -> None:
@@ -92,7 +66,9 @@ class _FixedProtocol(asyncio.Protocol):
             if end < 0:
                 return
             length = 0
-            for line in bytes(buffer[:end]).split(b"\r\n")[1:]:
+            lines = bytes(buffer[:end]).split(b"\r\n")
+            target = lines[0].split(b" ")[1] if lines[0].count(b" ") >= 2 else b"/"
+            for line in lines[1:]:
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value)
@@ -102,14 +78,19 @@ class _FixedProtocol(asyncio.Protocol):
             body = bytes(buffer[end + 4 : total])
             del buffer[:total]
             assert self.transport is not None
-            answer = self.answer(body)
+            answer = self.answer(target, body)
             if self.latency:
                 self.loop.call_later(self.latency, self.transport.write, answer)
             else:
                 self.transport.write(answer)
 
-    def answer(self, body: bytes) -> bytes:
-        return self.response
+    def answer(self, target: bytes, body: bytes) -> bytes:
+        # The bodies are module constants: one ready response per body.
+        body = answer_for(target.decode())
+        response = self.responses.get(id(body))
+        if response is None:
+            response = self.responses[id(body)] = _fixed_response(body)
+        return response
 
 
 class _CountProtocol(_FixedProtocol):
@@ -119,7 +100,7 @@ class _CountProtocol(_FixedProtocol):
     a few µs per request and the client is what the measurement shows.
     """
 
-    def answer(self, body: bytes) -> bytes:
+    def answer(self, target: bytes, body: bytes) -> bytes:
         count = body.count(b'","') + 1 if b'"member_ids":["' in body else 0
         payload = b'{"count":%d}' % count
         return (
@@ -154,7 +135,8 @@ async def _serve_fixed(engine: str, stop: asyncio.Event) -> None:
 
     async def handle(request: web.Request) -> web.Response:
         await request.read()
-        return web.Response(body=SEGMENT_BODY, content_type="application/json", charset="utf-8")
+        body = answer_for(request.path_qs)
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)

@@ -14,7 +14,9 @@ peak:
 4. read ``VmHWM``: growth = peak - idle RSS.
 
 The same child runs a bare aiohttp loop over the same pages (``json.loads`` only) for
-comparison.
+comparison. The time of the two is then compared in paired rounds in one process,
+against the fixed-page servers (a raw asyncio protocol and ``aiohttp.web``), whose own
+cost is next to nothing.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bench._figures import mib
+from bench._bodies import SEGMENT_ID
+from bench._figures import median, mib
 from bench._processes import run_child, server_process
 from bench._procfs import status_kib
 from bench._results import Result, Target
 
 TARGET_GROWTH_MIB = 20.0
+TARGET_TIME_RATIO = 1.3
 
 
 def _reset_peak() -> bool:
@@ -159,6 +163,130 @@ async def _make_segment(base_url: str, credentials: dict[str, str]) -> tuple[str
         return segment.id, segment.member_total
 
 
+async def _time_iteration(base_url: str, members: int, rounds: int) -> dict[str, list[float]]:
+    """mailseg's member iteration and the bare paging loop, paired rounds in one process.
+
+    Against the fixed-page server (`bench._bodies`: EngageLab member pages of 100 with
+    distinct ids and times, cycled every 20 pages, ``total`` 200,000), so that the
+    server's cost is next to nothing and the clients' is what is compared.
+    """
+    import base64
+
+    import aiohttp
+
+    import mailseg
+
+    credentials = {"api_user": "bench_user", "api_key": "bench-key-not-a-secret"}
+    token = base64.b64encode(
+        f"{credentials['api_user']}:{credentials['api_key']}".encode()
+    ).decode()
+    headers = {
+        "Authorization": f"Basic {token}",
+        "Accept": "application/json",
+        "User-Agent": f"mailseg/{mailseg.__version__}",
+        "Content-Type": "application/json; charset=utf-8",
+    }
+    url = f"{base_url}/v1/marketing/lists/segments/{SEGMENT_ID}/members"
+    client = mailseg.connect("engagelab", base_url=base_url, **credentials)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30.0))
+
+    async def m() -> int:
+        count = 0
+        async for _member in client.segments.iterate_members(SEGMENT_ID, page_size=100):
+            count += 1
+            if count == members:
+                break
+        return count
+
+    async def bare() -> int:
+        count = offset = 0
+        while True:
+            params = {"offset": str(offset), "limit": "100"}
+            async with session.post(url, params=params, data=b"{}", headers=headers) as response:
+                body = await response.read()
+            data = json.loads(body)
+            items = data["result"] or []
+            for _member in items:
+                count += 1
+                if count == members:
+                    return count
+            offset += len(items)
+            if len(items) < 100 or offset >= data["total"]:
+                return count
+
+    jobs = {"mailseg": m, "bare": bare}
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    try:
+        for job in jobs.values():  # warm up
+            await job()
+        for index in range(rounds):
+            for name in list(jobs) if index % 2 == 0 else list(jobs)[::-1]:
+                gc.collect()
+                started = time.perf_counter()
+                count = await jobs[name]()
+                times[name].append(time.perf_counter() - started)
+                if count != members:
+                    raise RuntimeError(f"{name} iterated {count} of {members} members")
+    finally:
+        await client.close()
+        await session.close()
+    return times
+
+
+def _page_steps() -> list[tuple[str, float]]:
+    """Where reading one page of 100 members goes, each step timed alone (no I/O)."""
+    import timeit
+
+    from bench._bodies import MEMBER_BODIES
+    from mailseg import Member
+    from mailseg.adapter import parse_timestamp
+    from mailseg_engagelab import EngageLabAdapter
+
+    call = EngageLabAdapter().segment_members(SEGMENT_ID, condition=None, offset=0, limit=100)
+    assert call.fast_parse is not None
+    fast = call.fast_parse
+    body = MEMBER_BODIES[0]
+    decoded = json.loads(body)["result"]
+    times = [m[key] for m in decoded for key in ("create_time", "update_time")]
+    times += [m["unsubscribe_time"] for m in decoded if m["unsubscribe_time"]]
+    members = fast(body).items
+    fields = [tuple(getattr(m, name) for name in Member.__slots__[:12]) for m in members]
+
+    def build() -> list[Member]:
+        return [Member(*values) for values in fields]
+
+    def parse_times() -> list[Any]:
+        return [parse_timestamp(value) for value in times]
+
+    async def agen() -> AsyncIterator[Any]:
+        for member in members:
+            yield member
+
+    async def through_agen() -> None:
+        async for _member in agen():
+            pass
+
+    loop = asyncio.new_event_loop()
+    try:
+        steps: list[tuple[str, Any]] = [
+            ("bare: `json.loads` of the page", lambda: json.loads(body)),
+            ("mailseg: `call.fast_parse` (decode + check + build 100 Members)", lambda: fast(body)),
+            (f"  of which: {len(times)} `parse_timestamp`", parse_times),
+            ("  of which: 100 `Member(...)` (attrs init, values ready)", build),
+            (
+                "mailseg's `async for` over 100 members (an async generator, no I/O)",
+                lambda: loop.run_until_complete(through_agen()),
+            ),
+        ]
+        out = []
+        for label, fn in steps:
+            timer = timeit.Timer(fn)
+            out.append((label, min(timer.repeat(repeat=5, number=50)) / 50))
+        return out
+    finally:
+        loop.close()
+
+
 def run(quick: bool = False, modes: tuple[str, ...] = ("mailseg", "bare")) -> Result:
     members = 20_000 if quick else 200_000
     started = time.perf_counter()
@@ -243,7 +371,46 @@ def run(quick: bool = False, modes: tuple[str, ...] = ("mailseg", "bare")) -> Re
                         " ".join(f"{kib / 1024:.1f}" for kib in samples),
                     )
                 )
-    result.data = {"segment_total": total, "children": children}
+    rounds = 2 if quick else 6
+    timed: dict[str, Any] = {}
+    for engine in ("raw", "aiohttp"):
+        with server_process("fixed", "--engine", engine) as server:
+            label = server.info["engine"]
+            times = asyncio.run(_time_iteration(server.base_url, members, rounds))
+        ratios = [x / y for x, y in zip(times["mailseg"], times["bare"], strict=True)]
+        m_time, b_time = median(times["mailseg"]), median(times["bare"])
+        timed[engine] = {"times_s": times, "round_ratios": ratios}
+        result.details.append(
+            (
+                f"iteration time against the fixed-page server ({label}), {rounds} paired rounds",
+                f"mailseg {m_time:.2f} s ({members / m_time:,.0f} members/s), bare aiohttp + "
+                f"json.loads {b_time:.2f} s ({members / b_time:,.0f} members/s): "
+                f"{m_time / b_time:.3f}x; per-round ratios "
+                + ", ".join(f"{ratio:.3f}" for ratio in ratios),
+            )
+        )
+        result.targets.append(
+            Target(
+                f"iterating {members:,} members vs a bare aiohttp paging loop ({label} server)",
+                f"<= {TARGET_TIME_RATIO:g}x",
+                f"{m_time / b_time:.3f}x ({m_time:.2f} s vs {b_time:.2f} s; median round ratio "
+                f"{median(ratios):.3f}x)",
+                m_time / b_time <= TARGET_TIME_RATIO,
+            )
+        )
+    steps = _page_steps()
+    result.details.append(
+        (
+            "one page of 100 members, each step timed alone (timeit, best of 5, no I/O)",
+            "\n".join(f"{label:72} {seconds * 1e6:>9,.1f} µs" for label, seconds in steps),
+        )
+    )
+    result.data = {
+        "segment_total": total,
+        "children": children,
+        "timed": timed,
+        "page_steps_s": dict(steps),
+    }
     result.seconds = time.perf_counter() - started
     return result
 

@@ -4,8 +4,11 @@ The input is one real page of 100 members per provider, fetched from
 ``mailseg.testing.Emulator`` with the request the adapter itself builds
 (``adapter.segment_members(...)``). Then, with no I/O, in interleaved rounds:
 
-* ``mailseg page parse``: the adapter's ``Call.parse`` on a ``mailseg.adapter.Response``
-  holding the page (JSON decoding included), which is what the client runs per page;
+* ``mailseg page parse``: the call's compiled reader (``Call.fast_parse``) on the page's
+  bytes (JSON decoding included), which is what the client runs per page;
+* ``mailseg readable path``: ``adapter.error`` then ``Call.parse`` on a
+  ``mailseg.adapter.Response`` holding the page, what the client runs when the compiled
+  reader declines a page (and what it ran for every page before);
 * ``mailseg converter only``: ``converter.structure(d, Member)`` over already decoded dicts;
 * ``pydantic model_validate_json``: a page model (pydantic's own JSON parser);
 * ``pydantic model_validate``: ``json.loads`` then ``model_validate`` (mailseg's split);
@@ -110,7 +113,10 @@ def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], obje
         member_model = SendCloudMember
         items_key = "list"
     request = call.request
-    parse = adapter.segment_members("s", condition=None, offset=PAGE, limit=PAGE).parse
+    page_call = adapter.segment_members("s", condition=None, offset=PAGE, limit=PAGE)
+    parse = page_call.parse
+    fast = page_call.fast_parse
+    assert fast is not None
     headers = {"Content-Type": "application/json; charset=utf-8"}
     items = json.loads(body)[items_key]
     structure = adapter.converter.get_structure_hook(mailseg.Member)  # type: ignore[attr-defined]
@@ -118,7 +124,13 @@ def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], obje
     name = adapter.name
 
     def mailseg_page() -> object:
-        return parse(Response(200, headers, body, request, name))
+        return fast(body)
+
+    def readable() -> object:
+        response = Response(200, headers, body, request, name)
+        if adapter.error(response) is not None:
+            raise RuntimeError("the page reads as an error")
+        return parse(response)
 
     def converter_only() -> object:
         return [structure(item, mailseg.Member) for item in items]
@@ -140,8 +152,10 @@ def _cases(provider: str, body: bytes, call: Any) -> dict[str, Callable[[], obje
     _same(reference, pydantic_split().items)  # type: ignore[attr-defined]
     _same(reference, pydantic_dicts())
     _same(reference, converter_only())
+    _same(reference, readable())
     return {
         "mailseg page parse": mailseg_page,
+        "mailseg readable path": readable,
         "mailseg converter only": converter_only,
         "pydantic model_validate_json": pydantic_json,
         "pydantic model_validate": pydantic_split,

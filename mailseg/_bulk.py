@@ -14,7 +14,9 @@ from collections.abc import (
     AsyncIterable,
     Awaitable,
     Callable,
+    Coroutine,
     Iterable,
+    Iterator,
     Sequence,
     Sized,
 )
@@ -100,53 +102,56 @@ async def run_bulk(
 
     requested = chunks = succeeded = done = 0
     failed: list[FailedChunk] = []
-    pending: set[asyncio.Task[tuple[tuple[str, ...], int | MailsegError]]] = set()
+    Taken = tuple[tuple[str, ...], "MailsegError | None"]
 
-    async def attempt(chunk: tuple[str, ...]) -> tuple[tuple[str, ...], int | MailsegError]:
-        try:
-            return chunk, await send(chunk)
-        except MailsegError as exc:
-            return chunk, exc
-
-    def settle(finished: set[asyncio.Task[tuple[tuple[str, ...], int | MailsegError]]]) -> None:
-        nonlocal succeeded, done
-        for task in finished:
-            chunk, outcome = task.result()
-            if isinstance(outcome, MailsegError):
-                failed.append(FailedChunk(chunk, outcome))
+    async def worker(take: Callable[[], Awaitable[Taken | None]] | None) -> None:
+        # A fixed pool of these, each sending its next chunk as soon as the
+        # last is answered: no task and no asyncio.wait per chunk.
+        nonlocal requested, chunks, succeeded, done
+        while True:
+            taken = next(sync_chunks, None) if take is None else await take()
+            if taken is None:
+                return
+            chunk, error = taken
+            requested += len(chunk)
+            chunks += 1
+            if error is None:
+                try:
+                    count = await send(chunk)
+                except MailsegError as exc:
+                    error = exc
+            if error is not None:
+                failed.append(FailedChunk(chunk, error))
             else:
-                succeeded += outcome
+                # Not `succeeded += await ...`: that reads the sum before the await.
+                succeeded += count
             done += len(chunk)
             if on_progress is not None:
                 on_progress(done, total)
 
-    try:
-        async with aclosing(_chunks(source, parameter, checked=checked)) as stream:
-            async for chunk, error in stream:
-                requested += len(chunk)
-                chunks += 1
-                if error is not None:
-                    failed.append(FailedChunk(chunk, error))
-                    done += len(chunk)
-                    if on_progress is not None:
-                        on_progress(done, total)
-                    continue
-                while len(pending) >= max_concurrency:
-                    finished, pending = await asyncio.wait(
-                        pending, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    settle(finished)
-                pending.add(asyncio.ensure_future(attempt(chunk)))
-        if pending:
-            finished, pending = await asyncio.wait(pending)
-            settle(finished)
-    finally:
-        # Cancelled (or failed in our own code): stop every request in flight
-        # and wait for them, so no task outlives the call.
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+    workers_wanted = max_concurrency
+    if total is not None:
+        workers_wanted = min(max_concurrency, -(-total // CHUNK_SIZE))
+    if isinstance(source, AsyncIterable):
+        sync_chunks: Iterator[Taken] = iter(())
+        lock = asyncio.Lock()
+        async with aclosing(_async_chunks(source, parameter)) as stream:
+
+            async def take() -> Taken | None:
+                # One worker at a time reads the stream: an async generator
+                # cannot be resumed twice at once.
+                async with lock:
+                    return await anext(stream, None)
+
+            await _run_workers([worker(take) for _ in range(workers_wanted)])
+    else:
+        sync_chunks = _chunks(source, parameter, checked=checked)
+        try:
+            await _run_workers([worker(None) for _ in range(workers_wanted)])
+        finally:
+            close = getattr(sync_chunks, "close", None)
+            if close is not None:
+                close()
 
     result = BulkResult(
         requested=requested, chunks=chunks, succeeded=succeeded, failed=tuple(failed)
@@ -156,29 +161,53 @@ async def run_bulk(
     return result
 
 
-async def _chunks(
-    source: Iterable[Any] | AsyncIterable[Any], parameter: str, *, checked: bool
-) -> AsyncGenerator[tuple[tuple[str, ...], MailsegError | None], None]:
+async def _run_workers(workers: list[Coroutine[Any, Any, None]]) -> None:
+    """Run the workers to the end; on an error or a cancellation, stop and await them all.
+
+    No request outlives the call: the first worker to raise (our own code, the
+    input, ``on_progress``) cancels the others, and the call waits for them.
+    """
+    tasks = [asyncio.ensure_future(work) for work in workers]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _chunks(
+    source: Iterable[Any], parameter: str, *, checked: bool
+) -> Iterator[tuple[tuple[str, ...], MailsegError | None]]:
     """Chunks of ids with, for a stream, the validation error of a bad chunk.
 
-    ``checked``: every id was validated already (a list or tuple, up front).
+    ``checked``: every id was validated already (a tuple, up front).
     """
-    start = 0
-    if isinstance(source, AsyncIterable):
-        chunk: list[Any] = []
-        async for value in source:
-            chunk.append(value)
-            if len(chunk) == CHUNK_SIZE:
-                yield _checked(chunk, start, parameter)
-                start += CHUNK_SIZE
-                chunk = []
-        if chunk:
-            yield _checked(chunk, start, parameter)
+    if checked and isinstance(source, tuple):
+        for start in range(0, len(source), CHUNK_SIZE):
+            yield source[start : start + CHUNK_SIZE], None
         return
+    start = 0
     values = iter(source)
     while chunk := list(islice(values, CHUNK_SIZE)):
         yield (tuple(chunk), None) if checked else _checked(chunk, start, parameter)
         start += len(chunk)
+
+
+async def _async_chunks(
+    source: AsyncIterable[Any], parameter: str
+) -> AsyncGenerator[tuple[tuple[str, ...], MailsegError | None], None]:
+    """`_chunks` of an async iterable: each chunk checked as it is taken."""
+    start = 0
+    chunk: list[Any] = []
+    async for value in source:
+        chunk.append(value)
+        if len(chunk) == CHUNK_SIZE:
+            yield _checked(chunk, start, parameter)
+            start += CHUNK_SIZE
+            chunk = []
+    if chunk:
+        yield _checked(chunk, start, parameter)
 
 
 def _plainly_valid(values: list[Any] | tuple[Any, ...]) -> bool:

@@ -81,6 +81,11 @@ _collected: contextvars.ContextVar[list[ExchangeInfo] | None] = contextvars.Cont
 )
 
 
+def wanted() -> bool:
+    """Whether a caller is collecting answers now (a compiled reading then builds one)."""
+    return _collected.get() is not None
+
+
 def record(response: Response) -> None:
     """Keep a successful answer, when a caller asked for raw responses (else nothing)."""
     sink = _collected.get()

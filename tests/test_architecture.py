@@ -34,7 +34,7 @@ LAYERS = [
     {"mailseg.models"},
     {"mailseg.conditions", "mailseg._validation", "mailseg.adapter.json", "mailseg.adapter.status"},
     {"mailseg.adapter.contract", "mailseg.adapter.convert"},
-    {"mailseg.adapter.reading"},
+    {"mailseg.adapter.reading", "mailseg.adapter.compiled"},
     {"mailseg.adapter.rest"},
     {"mailseg.adapter"},
     {"mailseg._registry", "mailseg._paging", "mailseg._retry", "mailseg._hooks", "mailseg._raw"},

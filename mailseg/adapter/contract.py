@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import base64
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote
@@ -235,19 +236,29 @@ class Call(Generic[T]):
             tags, reading members) says so, a create never does.
         operation: what the call is, for tracing (`Operation`); None when the
             adapter does not say, and spans are then named by the method alone.
+        fast_parse: optionally, a one-step reading of a 2xx body (the bytes)
+            that stands in for `Adapter.error` and ``parse`` together. It
+            returns what ``parse`` would, for a body `Adapter.error` finds no
+            error in, and raises anything at all to decline a body it cannot
+            vouch for; the client then runs `Adapter.error` and ``parse`` as
+            usual, so an error always reads as theirs. The built-in adapters
+            set it to compiled readers (`mailseg.adapter.compiled`).
     """
 
     request: Request
     parse: Callable[[Response], T]
     repeatable: bool = attrs.field(default=attrs.Factory(_idempotent, takes_self=True))
     operation: Operation | None = attrs.field(default=None, kw_only=True)
+    fast_parse: Callable[[bytes], T] | None = attrs.field(default=None, kw_only=True)
 
 
+@functools.lru_cache(maxsize=4096)
 def quote_id(value: str) -> str:
     """An id as one path segment: every reserved character is percent-encoded.
 
     ``/``, ``?``, ``#`` and ``%`` included, so that no id can reach another
     endpoint; the client refuses ``.`` and ``..`` before this is called.
+    Cached: a client reads and writes the same few ids again and again.
     """
     return quote(value, safe="")
 

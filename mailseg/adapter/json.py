@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
+
+_decode = msgspec.json.Decoder().decode
+
 
 def decode_json(body: bytes) -> Any:
     """Decode a JSON body, tolerating the trailing commas the providers' own examples show.
@@ -12,6 +16,13 @@ def decode_json(body: bytes) -> Any:
     Raises:
         ValueError: the body is empty, not UTF-8, or not JSON.
     """
+    try:
+        # Compiled, and about twice as fast as json.loads. It accepts less
+        # (no NaN, no 1e999, no lone surrogates) and never more, so that
+        # anything it refuses is decoded, or explained, by json below.
+        return _decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        pass
     if not body.strip():
         raise ValueError("the body is empty")
     try:

@@ -11,11 +11,13 @@ a create answers with less than the whole object, `RestAdapter.created_segment`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import cattrs
 
+from mailseg.adapter.compiled import CompiledDialect
 from mailseg.adapter.contract import (
     Adapter,
     Call,
@@ -25,6 +27,7 @@ from mailseg.adapter.contract import (
     Response,
     quote_id,
 )
+from mailseg.adapter.convert import Spelling
 from mailseg.adapter.reading import nothing, read_count, read_object, read_page
 from mailseg.models import Condition, Member, Page, Progress, Segment, SegmentType, Tag
 
@@ -40,6 +43,18 @@ class RestAdapter(Adapter):
 
     #: The converter that reads and writes the models (`mailseg.adapter.convert`).
     converter: ClassVar[cattrs.Converter]
+    #: The `Spelling` `converter` was built from, declared in the same class as
+    #: it. When set, the frequent answers are first read by compiled readers
+    #: generated from it (`mailseg.adapter.compiled`); a body they decline is
+    #: read by `error` and `converter`, as when it is None.
+    spelling: ClassVar[Spelling | None] = None
+    #: Where `unwrap` finds a success's object (None: the body itself),
+    #: declared in the same class as `unwrap`.
+    result_key: ClassVar[str | None] = None
+    #: The top-level keys that can make `error` see an error in a 2xx, each with
+    #: the value that means none (absent is none too); declared in the same
+    #: class as `error`.
+    error_keys: ClassVar[Mapping[str, object]] = {}
     #: ``Bearer`` or ``Basic``: the scheme in front of `Credentials.basic_token`.
     auth_scheme: ClassVar[str]
     #: The verb that replaces a segment or renames a tag (``PATCH``, ``PUT``).
@@ -105,7 +120,10 @@ class RestAdapter(Adapter):
 
     def get_segment(self, segment_id: str) -> Call[Segment]:
         request = Request("GET", self._segment(segment_id))
-        return Call(request, self.read_segment, operation=self._on_segment("segments.get"))
+        operation = self._on_segment("segments.get")
+        return Call(
+            request, self.read_segment, operation=operation, fast_parse=self._fast_segment()
+        )
 
     def update_segment(
         self, segment_id: str, *, name: str | None, type: SegmentType, condition: Condition
@@ -116,7 +134,10 @@ class RestAdapter(Adapter):
         body["type"] = int(type)
         body["condition"] = self._out(condition)
         request = Request(self.update_method, self._segment(segment_id), json=body)
-        return Call(request, self.read_segment, operation=self._on_segment("segments.update"))
+        operation = self._on_segment("segments.update")
+        return Call(
+            request, self.read_segment, operation=operation, fast_parse=self._fast_segment()
+        )
 
     def delete_segment(self, segment_id: str) -> Call[None]:
         request = Request("DELETE", self._segment(segment_id))
@@ -131,15 +152,18 @@ class RestAdapter(Adapter):
         if type is not None:
             query.append(("type", str(int(type))))
         request = Request("GET", self.segments_path, query=tuple(query))
-        operation = Operation("segments.list", self.segments_path, page_size=limit)
-        return Call(request, self._page(Segment, offset, limit), operation=operation)
+        operation = _operation("segments.list", self.segments_path, page_size=limit)
+        return self._page_call(request, Segment, offset, limit, operation)
 
     def segment_progress(self, segment_id: str) -> Call[Progress]:
         def parse(response: Response) -> Progress:
             return self.converter.structure(self.unwrap(response), Progress)
 
+        compiled = self._compiled()
+        fast = None if compiled is None else compiled.object_reader(Progress)
         request = Request("GET", f"{self._segment(segment_id)}/process")
-        return Call(request, parse, operation=self._on_segment("segments.progress", "/process"))
+        operation = self._on_segment("segments.progress", "/process")
+        return Call(request, parse, operation=operation, fast_parse=fast)
 
     def segment_members(
         self, segment_id: str, *, condition: Condition | None, offset: int, limit: int
@@ -153,9 +177,7 @@ class RestAdapter(Adapter):
         )
         operation = self._on_segment("segments.members", "/members", page_size=limit)
         # A POST only because it carries a filter: reading it twice is harmless.
-        return Call(
-            request, self._page(Member, offset, limit), repeatable=True, operation=operation
-        )
+        return self._page_call(request, Member, offset, limit, operation, repeatable=True)
 
     def remove_segment_members(self, segment_id: str, member_ids: Sequence[str]) -> Call[int]:
         path = f"{self._segment(segment_id)}/members"
@@ -163,7 +185,9 @@ class RestAdapter(Adapter):
         operation = self._on_segment(
             "segments.remove_members", "/members", chunk_size=len(member_ids)
         )
-        return Call(request, self._count(self.segment_count_keys), operation=operation)
+        keys = self.segment_count_keys
+        fast = self._fast_count(keys)
+        return Call(request, self._count(keys), operation=operation, fast_parse=fast)
 
     # Tags
 
@@ -187,8 +211,8 @@ class RestAdapter(Adapter):
         if name is not None:
             query.append((self.tag_name_query, name))
         request = Request("GET", self._tag_path(self.tag_list_path), query=tuple(query))
-        operation = Operation("tags.list", self._tag_path(self.tag_list_path), page_size=limit)
-        return Call(request, self._page(Tag, offset, limit), operation=operation)
+        operation = _operation("tags.list", self._tag_path(self.tag_list_path), page_size=limit)
+        return self._page_call(request, Tag, offset, limit, operation)
 
     def add_tag_members(self, tag_id: str, member_ids: Sequence[str]) -> Call[int]:
         return self._tag_members_change("tags.add_members", self.tag_add_path, tag_id, member_ids)
@@ -205,7 +229,7 @@ class RestAdapter(Adapter):
             query=tuple(self._paging(offset, limit)),
         )
         operation = self._on_tag("tags.members", self.tag_members_path, page_size=limit)
-        return Call(request, self._page(Member, offset, limit), operation=operation)
+        return self._page_call(request, Member, offset, limit, operation)
 
     # Pieces
 
@@ -216,15 +240,29 @@ class RestAdapter(Adapter):
         return f"{self.tags_path}/{quote_id(tag_id)}"
 
     def _tag_path(self, template: str, tag_id: str = "") -> str:
-        return template.format(tags=self.tags_path, tag_id=quote_id(tag_id))
+        return _tag_path(template, self.tags_path, tag_id)
 
-    def _on_segment(self, name: str, tail: str = "", **sizes: int) -> Operation:
-        template = f"{self.segments_path}/{{segment_id}}{tail}"
-        return Operation(name, template, id_kind="segment_id", **sizes)
+    def _on_segment(
+        self,
+        name: str,
+        tail: str = "",
+        *,
+        page_size: int | None = None,
+        chunk_size: int | None = None,
+    ) -> Operation:
+        template = _segment_template(self.segments_path, tail)
+        return _operation(name, template, "segment_id", page_size, chunk_size)
 
-    def _on_tag(self, name: str, template: str, **sizes: int) -> Operation:
-        path = template.format(tags=self.tags_path, tag_id="{tag_id}")
-        return Operation(name, path, id_kind="tag_id", **sizes)
+    def _on_tag(
+        self,
+        name: str,
+        template: str,
+        *,
+        page_size: int | None = None,
+        chunk_size: int | None = None,
+    ) -> Operation:
+        path = _tag_path(template, self.tags_path, "{tag_id}", quoted=False)
+        return _operation(name, path, "tag_id", page_size, chunk_size)
 
     def _paging(self, offset: int, limit: int) -> list[tuple[str, str]]:
         return [("offset", str(offset)), (self.page_size_key, str(limit))]
@@ -234,10 +272,12 @@ class RestAdapter(Adapter):
         return result
 
     def _page(self, cls: type[T], offset: int, limit: int) -> Callable[[Response], Page[T]]:
-        structure = self.converter.get_structure_hook(cls)
-        items_key = self.items_key
+        converter, items_key = self.converter, self.items_key
 
         def parse(response: Response) -> Page[T]:
+            # The hook is looked up here, not per call: with compiled readers
+            # this runs only for the pages they decline.
+            structure = converter.get_structure_hook(cls)
             data = read_object(response)
             return read_page(response, data, items_key, structure, cls, offset=offset, limit=limit)
 
@@ -258,5 +298,121 @@ class RestAdapter(Adapter):
             json={self.tag_member_ids_key: list(member_ids)},
         )
         operation = self._on_tag(name, template, chunk_size=len(member_ids))
+        keys = self.tag_count_keys
         # Adding a tag a contact has, or removing one it lacks, changes nothing.
-        return Call(request, self._count(self.tag_count_keys), repeatable=True, operation=operation)
+        return Call(
+            request,
+            self._count(keys),
+            repeatable=True,
+            operation=operation,
+            fast_parse=self._fast_count(keys),
+        )
+
+    # Compiled readers
+
+    @classmethod
+    def _compiled(cls) -> CompiledDialect | None:
+        """This class's compiled readers, or None when they cannot stand in for its methods."""
+        found = cls.__dict__.get("_compiled_dialect", _UNBUILT)
+        if found is _UNBUILT:
+            found = _compile(cls)
+            cls._compiled_dialect = found  # type: ignore[attr-defined]
+        return found  # type: ignore[no-any-return]
+
+    def _fast_segment(self) -> Callable[[bytes], Segment] | None:
+        compiled = self._compiled()
+        return None if compiled is None else compiled.object_reader(Segment)
+
+    def _fast_count(self, keys: tuple[str, ...]) -> Callable[[bytes], int] | None:
+        compiled = self._compiled()
+        if compiled is None:
+            return None
+        try:
+            return compiled.count_reader(keys)
+        except ValueError:
+            return None
+
+    def _page_call(
+        self,
+        request: Request,
+        cls: type[T],
+        offset: int,
+        limit: int,
+        operation: Operation,
+        *,
+        repeatable: bool | None = None,
+    ) -> Call[Page[T]]:
+        parse = self._page(cls, offset, limit)
+        compiled = self._compiled()
+        fast: Callable[[bytes], Page[T]] | None = None
+        if compiled is not None:
+            read = compiled.page_reader(cls)
+
+            def fast(body: bytes) -> Page[T]:
+                return read(body, offset, limit)
+
+        if repeatable is None:
+            return Call(request, parse, operation=operation, fast_parse=fast)
+        return Call(request, parse, repeatable=repeatable, operation=operation, fast_parse=fast)
+
+
+_UNBUILT = object()
+
+
+@functools.lru_cache(maxsize=1024)
+def _tag_path(template: str, tags_path: str, tag_id: str, *, quoted: bool = True) -> str:
+    return template.format(tags=tags_path, tag_id=quote_id(tag_id) if quoted else tag_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _segment_template(segments_path: str, tail: str) -> str:
+    return f"{segments_path}/{{segment_id}}{tail}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _operation(
+    name: str,
+    template: str,
+    id_kind: str | None = None,
+    page_size: int | None = None,
+    chunk_size: int | None = None,
+) -> Operation:
+    # Frozen values, made per call: the few distinct ones are built once.
+    return Operation(name, template, id_kind, page_size, chunk_size)
+
+
+#: The methods the compiled readers stand in for, each with the attribute
+#: that must be declared in the same class for them to agree.
+_DECLARED_TOGETHER = (("converter", "spelling"), ("unwrap", "result_key"), ("error", "error_keys"))
+#: Methods whose readable reading the compiled readers copy from `RestAdapter`.
+_READING_METHODS = ("read_segment", "segment_progress", "_page", "_count")
+
+
+def _declaring(cls: type, name: str) -> type | None:
+    return next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+
+
+def _compile(cls: type[RestAdapter]) -> CompiledDialect | None:
+    """Compiled readers for ``cls``, unless a subclass changed what they stand in for.
+
+    A subclass that overrides `RestAdapter.error` without `RestAdapter.error_keys`
+    (or `unwrap` without `result_key`, `converter` without `spelling`, or any
+    reading method) is read by its own methods only: the readers cannot know
+    what the override does.
+    """
+    if cls.spelling is None:
+        return None
+    for method, declaration in _DECLARED_TOGETHER:
+        if _declaring(cls, method) is not _declaring(cls, declaration):
+            return None
+    if any(_declaring(cls, name) is not RestAdapter for name in _READING_METHODS):
+        return None
+    try:
+        return CompiledDialect(
+            cls.spelling,
+            result_key=cls.result_key,
+            items_key=cls.items_key,
+            error_keys=cls.error_keys,
+        )
+    except ValueError:
+        return None

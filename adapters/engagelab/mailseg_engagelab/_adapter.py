@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from mailseg import (
     APIError,
@@ -67,6 +68,7 @@ class EngageLabAdapter(RestAdapter):
 
     name = "engagelab"
     default_base_url = "https://email.api.engagelab.cc"
+    spelling = SPELLING
     converter = dialect_converter(SPELLING)
     auth_scheme = "Basic"
     update_method = "PUT"
@@ -84,11 +86,16 @@ class EngageLabAdapter(RestAdapter):
     # says Basic and member_ids.
     tag_member_ids_key = "member_ids"
 
+    result_key = "result"
+
     def unwrap(self, response: Response) -> Any:
         body = read_object(response)
         if "result" not in body:
             raise response.unexpected("no 'result' in the answer")
         return body["result"]
+
+    #: A 2xx is an error only when its ``code`` is a number other than 0 (see `error`).
+    error_keys: ClassVar[Mapping[str, object]] = {"code": 0}
 
     def error(self, response: Response) -> APIError | None:
         success = 200 <= response.status < 300

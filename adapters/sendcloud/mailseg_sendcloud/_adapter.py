@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from mailseg import APIError, Condition, Segment, SegmentType, Tag
 from mailseg.adapter import (
@@ -13,14 +14,6 @@ from mailseg.adapter import (
     error_class,
     read_object,
 )
-
-
-def _flat_condition(data: dict[str, Any]) -> dict[str, Any]:
-    # SendCloud flattens the condition: "relation" and "conditions" sit beside
-    # the segment's own keys.
-    condition = {"relation": data.get("relation") or "and", "items": data.get("conditions") or []}
-    return {**data, "condition": condition}
-
 
 #: camelCase keys; the tag item is inferred (SendCloud's camelCase applied to
 #: EngageLab's tag item): the id is read from "tagId" or "id" (create documents
@@ -55,7 +48,9 @@ SPELLING = Spelling(
     },
     progress={"description": "statusDesc"},
     aliases={Tag: {"tagId": ("id",), "tagName": ("name",), "count": ("memberCount",)}},
-    prepare_segment=_flat_condition,
+    # SendCloud flattens the condition: "relation" and "conditions" sit beside
+    # the segment's own keys.
+    flat_condition=("relation", "conditions"),
 )
 
 
@@ -68,6 +63,7 @@ class SendCloudAdapter(RestAdapter):
 
     name = "sendcloud"
     default_base_url = "https://api2.sendcloud.net"
+    spelling = SPELLING
     converter = dialect_converter(SPELLING)
     # The documented token is base64("api_user:api_key"), sent as Bearer.
     auth_scheme = "Bearer"
@@ -92,6 +88,9 @@ class SendCloudAdapter(RestAdapter):
     tag_member_ids_key = "memberIds"
     #: Inferred: the count in a tag add/remove answer; the first key present wins.
     tag_count_keys = ("successCount", "count")
+
+    #: A 2xx is an error only when it carries an ``error`` object (see `error`).
+    error_keys: ClassVar[Mapping[str, object]] = {"error": None}
 
     def error(self, response: Response) -> APIError | None:
         if 200 <= response.status < 300:
