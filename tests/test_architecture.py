@@ -46,7 +46,9 @@ LAYERS = [
     # Above the client, through its public surface: the blocking facade, the
     # OpenTelemetry observer (the client reaches it only through mailseg._hooks), and
     # durable bulk jobs (mailseg.jobs, a room: the client never imports it).
-    {"mailseg.sync", "mailseg.tracing", "mailseg.jobs"},
+    {"mailseg.tracing", "mailseg.jobs"},
+    # The blocking facade, over the client and over jobs (mailseg.sync.jobs).
+    {"mailseg.sync"},
     {"mailseg.testing"},
     # The command line sits above everything (it may use jobs, the client and the
     # emulator); nothing imports it but `python -m mailseg`.

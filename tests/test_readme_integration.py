@@ -48,10 +48,40 @@ def test_the_sync_use_block_runs(
         return real(emu.provider, **options)
 
     monkeypatch.setattr(mailseg.sync, "connect", connect)
-    (code,) = blocks("Sync use")
+    code, _ = blocks("Sync use")
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own code
     assert [t.name for t in emu.tags.values()] == ["vip"]
     assert [s.name for s in emu.segments.values()] == ["vips"]
+
+
+@pytest.mark.parametrize("provider", ["sendcloud", "engagelab"])
+def test_the_sync_jobs_block_runs_and_resumes(
+    provider: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    served = ThreadedEmulator(provider, contacts=40, processing_polls=0)
+    try:
+        emu = served.emulator
+        real = mailseg.sync.connect
+
+        def connect(provider: str, **options: Any) -> mailseg.sync.Client:
+            options.update(emu.credentials, base_url=emu.base_url)
+            return real(emu.provider, **options)
+
+        monkeypatch.setattr(mailseg.sync, "connect", connect)
+        monkeypatch.chdir(tmp_path)
+        ids = [contact.id for contact in emu.contacts[:30]]
+        (tmp_path / "ids.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
+        _, code = blocks("Sync use")
+        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own code
+        assert capsys.readouterr().out == "30 0 0\n"
+        (tag,) = [t for t in emu.tags.values() if t.name == "imported"]
+        assert set(emu.tag_member_ids(tag.id)) == set(ids)
+        assert (tmp_path / "jobs.sqlite").exists()
+    finally:
+        served.close()
 
 
 @pytest.mark.mailseg_emulator(contacts=0, processing_polls=0)

@@ -16,6 +16,8 @@ from many threads at once (calls from several threads run concurrently on the
 one loop, over one connection pool). `Client.close` (or leaving the ``with``
 block) closes the pool, stops the loop and joins the thread.
 
+Durable jobs (`mailseg.jobs`) have their blocking twin in `mailseg.sync.jobs`.
+
 Callbacks (``on_progress``) and the member ids of a bulk call are read on the
 client's thread; calling the same sync client from inside a callback is refused
 (it would wait for itself).
@@ -65,7 +67,31 @@ class _LoopThread:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._closers: list[Callable[[], None]] = []
         self.stopped = False
+
+    def close_before_stop(self, closer: Callable[[], None]) -> None:
+        """Have the owning client call ``closer`` when it closes (a ledger on this loop)."""
+        with self._lock:
+            self._closers.append(closer)
+
+    def forget(self, closer: Callable[[], None]) -> None:
+        with self._lock:
+            if closer in self._closers:
+                self._closers.remove(closer)
+
+    def run_closers(self) -> None:
+        with self._lock:
+            closers = list(self._closers)
+        for closer in closers:
+            closer()
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` on the loop, from any thread (nothing to do if it never started)."""
+        with self._lock:
+            loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(callback)
 
     def _start(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -347,6 +373,7 @@ class Client:
         if self._portal.in_loop_thread:
             raise MailsegError("a mailseg.sync client cannot be closed from its own callbacks")
         try:
+            self._portal.run_closers()  # ledgers opened with this client (mailseg.sync.jobs)
             if not self._client.closed:
                 self._portal.run(self._client.close())
         finally:
