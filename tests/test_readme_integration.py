@@ -36,10 +36,7 @@ def empty_emulator(request: pytest.FixtureRequest) -> Iterator[ThreadedEmulator]
         emulator.close()
 
 
-def test_the_sync_use_block_runs(
-    empty_emulator: ThreadedEmulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    emu = empty_emulator.emulator
+def _point_sync_connect_at(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     real = mailseg.sync.connect
 
     def connect(provider: str, **options: Any) -> mailseg.sync.Client:
@@ -48,6 +45,13 @@ def test_the_sync_use_block_runs(
         return real(emu.provider, **options)
 
     monkeypatch.setattr(mailseg.sync, "connect", connect)
+
+
+def test_the_sync_use_block_runs(
+    empty_emulator: ThreadedEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = empty_emulator.emulator
+    _point_sync_connect_at(emu, monkeypatch)
     code, _ = blocks("Sync use")
     exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own code
     assert [t.name for t in emu.tags.values()] == ["vip"]
@@ -64,13 +68,7 @@ def test_the_sync_jobs_block_runs_and_resumes(
     served = ThreadedEmulator(provider, contacts=40, processing_polls=0)
     try:
         emu = served.emulator
-        real = mailseg.sync.connect
-
-        def connect(provider: str, **options: Any) -> mailseg.sync.Client:
-            options.update(emu.credentials, base_url=emu.base_url)
-            return real(emu.provider, **options)
-
-        monkeypatch.setattr(mailseg.sync, "connect", connect)
+        _point_sync_connect_at(emu, monkeypatch)
         monkeypatch.chdir(tmp_path)
         ids = [contact.id for contact in emu.contacts[:30]]
         (tmp_path / "ids.txt").write_text("\n".join(ids) + "\n", encoding="utf-8")
