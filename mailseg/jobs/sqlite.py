@@ -51,8 +51,8 @@ except ImportError:  # pragma: no cover - Windows: no cross-process run lock
 T = TypeVar("T")
 
 _SCHEMA = """
-CREATE TABLE mailseg_ledger (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE jobs (
+CREATE TABLE IF NOT EXISTS mailseg_ledger (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
     spec TEXT NOT NULL,
     created_at REAL NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE jobs (
     run_done_at_start INTEGER NOT NULL DEFAULT 0,
     runs INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE chunks (
+CREATE TABLE IF NOT EXISTS chunks (
     job TEXT NOT NULL,
     seq INTEGER NOT NULL,
     op TEXT NOT NULL,
@@ -84,7 +84,7 @@ CREATE TABLE chunks (
 );
 -- Apart from the chunks' state: updating a row rewrites it whole, and a chunk's state
 -- changes twice or more while its 1000 ids, written once, never change.
-CREATE TABLE chunk_ids (
+CREATE TABLE IF NOT EXISTS chunk_ids (
     job TEXT NOT NULL,
     seq INTEGER NOT NULL,
     ids TEXT NOT NULL,
@@ -263,12 +263,22 @@ class SqliteLedger(Ledger):
             raise LedgerError(self.location, f"cannot use WAL journaling (got {mode})")
         db.execute("PRAGMA synchronous = NORMAL")
         if not tables:
-            with db:
-                db.executescript("BEGIN;" + _SCHEMA + "COMMIT;")
+            # Two processes opening a new file at once (a job starting while `mailseg jobs
+            # status` looks) both find it empty: the schema and its format row are one
+            # transaction under SQLite's write lock (IMMEDIATE), written only if absent, so
+            # the second waits for the first and then changes nothing.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
                 db.execute(
-                    "INSERT INTO mailseg_ledger VALUES ('format', ?), ('created_at', ?)",
+                    "INSERT OR IGNORE INTO mailseg_ledger VALUES ('format', ?), ('created_at', ?)",
                     (str(LEDGER_FORMAT), str(time.time())),
                 )
+            except BaseException:
+                db.rollback()
+                raise
             db.commit()
 
     async def _call(self, call: Callable[[sqlite3.Connection], T]) -> T:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -148,3 +149,30 @@ async def test_the_ledger_file_holds_no_credential(ledger_path: Path, tmp_path: 
     assert files_holding(tmp_path, b"k3y-never-written") == []
     assert files_holding(tmp_path, b"emulator_user") == []
     assert ledger_path.name in {path.name for path in tmp_path.iterdir()}  # noqa: ASYNC240
+
+
+def test_many_openers_of_a_new_file_at_once_agree_on_one_schema(tmp_path: Path) -> None:
+    # A job starting while `mailseg jobs status` opens the same new file: each finds it
+    # empty; only one may create the schema, and none may fail.
+    path = tmp_path / "new.sqlite"
+    openers = 8
+    start = threading.Barrier(openers)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            jobs.SqliteLedger(path)._connect().close()
+        except BaseException as exc:  # collected, and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT key, value FROM mailseg_ledger ORDER BY key").fetchall()
+    assert [key for key, _ in rows] == ["created_at", "format"]
+    assert dict(rows)["format"] == str(LEDGER_FORMAT)
