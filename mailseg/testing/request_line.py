@@ -27,6 +27,10 @@ from aiohttp import web
 _HIGH: Final = re.compile(rb"[\x80-\xff]")
 _DIGITS: Final = re.compile(rb"[0-9]+")
 _HEX: Final = re.compile(rb"[0-9A-Fa-f]+")
+# The headers that decide where a request ends (or that the connection stops being HTTP).
+_FRAMING_HEADER: Final = re.compile(
+    rb"\r\n(content-length|transfer-encoding|upgrade)[ \t]*:([^\r\n]*)", re.IGNORECASE
+)
 # A head or chunk line longer than this is refused by aiohttp anyway (8190-byte lines,
 # 128 headers); past it the framing stops being followed rather than buffered forever.
 _MAX_HEAD: Final = 128 * 8192
@@ -93,9 +97,23 @@ class RequestFraming:
             elif state == _BETWEEN:
                 while at < end and data[at] in b"\r\n":
                     at += 1
-                if at < end:
+                if at == end:
+                    break
+                head_end = data.find(b"\r\n\r\n", at)
+                if head_end < 0:  # the head goes on in a later read: byte by byte from here
                     self._state = _REQUEST_LINE
                     self._head.clear()
+                    continue
+                # The common case, a whole head in one read: no copy into `_head`.
+                head_end += 4
+                line_end = data.find(b"\n", at) + 1
+                line = data[at:line_end]
+                encoded = _encode_target(line)
+                if encoded is not line:
+                    pieces += (data[copied:at], encoded)
+                    copied = line_end
+                self._start_body(data[at:head_end])
+                at = head_end
             elif state == _REQUEST_LINE:
                 held = bool(self._head)
                 newline = data.find(b"\n", at)
@@ -147,16 +165,13 @@ class RequestFraming:
         return head_end
 
     def _start_body(self, head: bytes) -> None:
-        lines = head.split(b"\r\n")
-        if lines[0].split(b" ", 1)[0].upper() == b"CONNECT":
+        if head[:8].upper() == b"CONNECT ":
             self._stop_following()
             return
         length: int | None = None
         chunked = False
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            value = value.strip()
+        for match in _FRAMING_HEADER.finditer(head):
+            name, value = match[1].lower(), match[2].strip()
             if name == b"content-length":
                 if length is not None or not _DIGITS.fullmatch(value):
                     self._stop_following()  # aiohttp refuses it, and closes
@@ -164,7 +179,7 @@ class RequestFraming:
                 length = int(value)
             elif name == b"transfer-encoding":
                 chunked = value.lower().rsplit(b",", 1)[-1].strip() == b"chunked"
-            elif name == b"upgrade":
+            else:  # upgrade: what follows is another protocol
                 self._stop_following()
                 return
         if chunked and length is not None:
