@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailseg.testing.request_line import RequestFraming
 from tests.emulator.emulator_wire import create_segment, create_tag, item, items_of, k, segment_body
@@ -263,3 +265,53 @@ def test_framing_stops_where_the_bytes_are_no_longer_requests(head: bytes) -> No
     assert framing.feed(head) == head
     assert framing.feed(later) == later
     assert not framing.following
+
+
+_TARGET_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"), blacklist_characters="#"),
+    max_size=12,
+)
+
+
+@st.composite
+def _connection(draw: st.DrawFn) -> tuple[bytes, bytes]:
+    """Requests of one connection: (as sent, as aiohttp must receive them)."""
+    sent, passed = [], []
+    for _ in range(draw(st.integers(1, 4))):
+        target = "/t?q=" + draw(_TARGET_TEXT)
+        raw_target = target.encode()
+        encoded = b"".join(b"%%%02X" % b if b >= 0x80 else bytes([b]) for b in raw_target)
+        body = draw(st.binary(max_size=40) | st.text(max_size=10).map(str.encode))
+        framing = draw(st.sampled_from(["length", "chunked", "none"]))
+        head = b"Host: x\r\nX-Note: \xe6\x95\x99\r\n"  # a high byte in a header stays
+        if framing == "length":
+            head += b"Content-Length: %d\r\n" % len(body)
+            payload = body
+        elif framing == "chunked":
+            head += b"Transfer-Encoding: chunked\r\n"
+            cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=3)))
+            parts = [body[i:j] for i, j in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+            payload = b"".join(b"%x;e=\xe6\r\n%s\r\n" % (len(p), p) for p in parts if p)
+            payload += b"0\r\nTrailer-Note: \xe8\x82\xb2\r\n\r\n"
+        else:
+            payload = b""
+        rest = b" HTTP/1.1\r\n" + head + b"\r\n" + payload
+        sent.append(b"POST " + raw_target + rest)
+        passed.append(b"POST " + encoded + rest)
+    return b"".join(sent), b"".join(passed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_connection(), st.lists(st.integers(1, 50), max_size=20))
+def test_framing_property_only_targets_change_whatever_the_reads(
+    connection: tuple[bytes, bytes], reads: list[int]
+) -> None:
+    sent, expected = connection
+    framing = RequestFraming()
+    passed, at = [], 0
+    for size in reads:
+        passed.append(framing.feed(sent[at : at + size]))
+        at += size
+    passed.append(framing.feed(sent[at:]))
+    assert b"".join(passed) == expected
+    assert framing.following
