@@ -7,13 +7,14 @@ plain-text 400, and logs a traceback, before any route or middleware runs; aioht
 option to relax that (its lenient flags are for response headers and chunk framing).
 
 So :class:`TargetEncodingProtocol` sits between the socket and aiohttp's request handler
-and percent-encodes those bytes (``教`` -> ``%E6%95%99``) in each request line and nowhere
-else, before the parser sees them. yarl then decodes the query as UTF-8, as a real server
-would. To know where each request line starts on a keep-alive or pipelined connection,
-:class:`RequestFraming` follows the framing of every request (a ``Content-Length`` body,
-chunked bodies with their trailers) over reads split anywhere; a body is passed on byte for
-byte. Only ASCII bytes in a request line are ever left as they are; everything else is
-untouched, so what aiohttp refuses otherwise it still refuses.
+and percent-encodes those bytes (``教`` -> ``%E6%95%99``) in each request target and
+nowhere else, before the parser sees them; yarl then decodes the query as UTF-8, as a real
+server would. To know where each request line starts on a keep-alive or pipelined
+connection, :class:`RequestFraming` follows the framing of every request (a
+``Content-Length`` body, chunked bodies with their trailers) over reads split anywhere.
+Methods, versions, headers and bodies are passed on byte for byte, so whatever aiohttp
+refused before for another reason it still refuses. :class:`TargetEncodingSite` serves an
+aiohttp runner this way (``Emulator.start`` uses it).
 """
 
 from __future__ import annotations
