@@ -23,6 +23,7 @@ from mailseg.testing.engagelab import EngageLabDialect
 from mailseg.testing.faults import Faults
 from mailseg.testing.ids import IdFactory
 from mailseg.testing.recording import RecordedRequest
+from mailseg.testing.request_line import TargetEncodingSite
 from mailseg.testing.sendcloud import SendCloudDialect
 from mailseg.testing.store import Store, StoredSegment, StoredTag
 
@@ -153,7 +154,9 @@ class Emulator:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self.host, self._port)
+            # Not web.TCPSite: raw UTF-8 in a request target must reach the app (see
+            # mailseg.testing.request_line).
+            site = TargetEncodingSite(runner, self.host, self._port)
             await site.start()
         except BaseException:
             await runner.cleanup()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -119,3 +120,45 @@ async def test_the_module_serves_over_http() -> None:
         process.terminate()  # SIGTERM: a clean stop
         await asyncio.wait_for(process.wait(), timeout=10)
     assert process.returncode == 0
+
+
+async def test_the_module_answers_raw_utf8_in_a_query_without_a_traceback() -> None:
+    """``curl '...?name=教育'`` sends the bytes unencoded: answered as JSON, stderr silent."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mailseg.testing",
+        "--provider",
+        "engagelab",
+        "--port",
+        "0",
+        "--contacts",
+        "50",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        assert process.stdout is not None
+        banner_text = (
+            await asyncio.wait_for(process.stdout.readuntil(b"Ctrl+C to stop.\n"), 30)
+        ).decode()
+        address = re.search(r"serving at http://(127\.0\.0\.1):(\d+)", banner_text)
+        authorization = re.search(r"Authorization: (Basic \S+)", banner_text)
+        assert address, banner_text
+        assert authorization, banner_text
+        reader, writer = await asyncio.open_connection(address.group(1), int(address.group(2)))
+        writer.write(
+            "GET /v1/marketing/lists/tags?name=教育 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {authorization.group(1)}\r\nConnection: close\r\n\r\n".encode()
+        )
+        answer = await asyncio.wait_for(reader.read(), timeout=10)
+        writer.close()
+    finally:
+        process.terminate()
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=10)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), answer
+    assert b"application/json" in head
+    assert json.loads(body)["total"] == 1
+    assert stderr == b""
