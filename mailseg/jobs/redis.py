@@ -17,6 +17,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import attrs
+
 from mailseg.errors import MailsegError
 from mailseg.jobs.errors import (
     JobError,
@@ -34,6 +36,7 @@ from mailseg.jobs.ledger import (
     summarize,
 )
 from mailseg.jobs.model import ChunkOp, ChunkRecord, ChunkState, JobSpec, JobStatus
+from mailseg.jobs.redis_batch import RedisBatch
 
 try:
     import redis.asyncio as aioredis
@@ -69,23 +72,24 @@ end
 """
 
 # KEYS: job, chunk, inflight. ARGV: seq, worker, lease seconds, force (1: ignore a live lease).
-# Returns the attempt number (the holder's token), 0 when there is nothing to do, -1 when
-# the chunk does not exist, -2 when a stop was asked.
+# Returns {attempt number (the holder's token), op, ids} when claimed (so the worker reads
+# the chunk in the same round trip), else {0} when there is nothing to do, {-1} when the
+# chunk does not exist, {-2} when a stop was asked.
 _CLAIM = (
     _LUA_HELPERS
     + """
 local state = redis.call('HGET', KEYS[2], 'state')
-if not state then return -1 end
+if not state then return {-1} end
 local t = now()
-if state == 'succeeded' then return 0 end
+if state == 'succeeded' then return {0} end
 if state == 'failed' and redis.call('HGET', KEYS[2], 'error_class') == 'ValidationError' then
-  return 0
+  return {0}
 end
 if state == 'in_flight' and ARGV[4] ~= '1' then
   local deadline = tonumber(redis.call('HGET', KEYS[2], 'deadline') or '0')
-  if deadline > t then return 0 end
+  if deadline > t then return {0} end
 end
-if redis.call('HGET', KEYS[1], 'stop_requested') == '1' then return -2 end
+if redis.call('HGET', KEYS[1], 'stop_requested') == '1' then return {-2} end
 local size = tonumber(redis.call('HGET', KEYS[2], 'size'))
 if state ~= 'in_flight' then move(KEYS[1], state, 'in_flight', size) end
 local attempts = redis.call('HINCRBY', KEYS[2], 'attempts', 1)
@@ -94,7 +98,7 @@ redis.call('HSET', KEYS[2], 'state', 'in_flight', 'worker', ARGV[2], 'sent_at', 
            'deadline', deadline)
 redis.call('ZADD', KEYS[3], deadline, ARGV[1])
 redis.call('HSET', KEYS[1], 'updated_at', t)
-return attempts
+return {attempts, redis.call('HGET', KEYS[2], 'op'), redis.call('HGET', KEYS[2], 'ids')}
 """
 )
 
@@ -175,6 +179,27 @@ return seqs
 )
 
 
+@attrs.frozen
+class Claim:
+    """What `RedisLedger.claim` answers: the attempt's token, and the chunk when taken.
+
+    Attributes:
+        token: the attempt number (> 0) when this attempt holds the chunk now; 0 when
+            another holds it or it is done, -1 when there is no such chunk, -2 when a stop
+            was asked.
+        op: the chunk's request, when taken.
+        ids: the chunk's ids, when taken.
+    """
+
+    token: int
+    op: ChunkOp | None = None
+    ids: list[str] = attrs.field(factory=list)
+
+    @property
+    def taken(self) -> bool:
+        return self.token > 0
+
+
 def redacted(url: str) -> str:
     """``url`` without its password, for messages and logs."""
     parts = urlsplit(url)
@@ -226,7 +251,9 @@ class RedisLedger(Ledger):
         except ValueError as exc:
             raise LedgerError(self.location, f"is not a Redis URL: {exc}") from None
         self._checked = False
-        self._scripts: dict[str, Any] = {}
+        # The chunks' transitions (claims, outcomes, renewals) issued in one turn of the
+        # loop share one round trip: a worker's 16 chunks in flight cost one, not 16.
+        self._batch = RedisBatch(self._redis)
 
     def __repr__(self) -> str:
         return f"<mailseg.jobs.RedisLedger {self.location!r}>"
@@ -262,13 +289,13 @@ class RedisLedger(Ledger):
             )
         self._checked = True
 
-    async def _script(self, name: str, source: str, keys: list[str], args: list[Any]) -> Any:
-        script = self._scripts.get(name)
-        if script is None:
-            script = self._scripts[name] = self._redis.register_script(source)
-        return await script(keys=keys, args=args)
+    async def _eval(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        # EVAL with the script's text, not EVALSHA: Redis keeps a compiled script per text,
+        # and a Redis restarted (its script cache empty) needs no reload.
+        return await self._do(lambda: self._batch.call("EVAL", source, len(keys), *keys, *args))
 
     async def close(self) -> None:
+        await self._batch.aclose()
         await self._redis.aclose()
 
     # -- jobs ---------------------------------------------------------------------------------
@@ -379,40 +406,43 @@ class RedisLedger(Ledger):
         job = self._job(job_id)
         return [job, self._chunk(job_id, seq), f"{job}:inflight", f"{job}:failed"]
 
-    async def claim(self, job_id: str, seq: int, worker: str, lease: float) -> int:
-        """Take a chunk for one attempt: its token (> 0), or 0 when another holds it or it
-        is done, -2 when a stop was asked. See the module's docstring."""
+    async def claim(self, job_id: str, seq: int, worker: str, lease: float) -> Claim:
+        """Take a chunk for one attempt, and read it in the same round trip.
+
+        Its `Claim`: a token > 0 (the attempt number) with the chunk's request and ids; or
+        0 when another attempt holds it or it is done, -1 when there is no such chunk, -2
+        when a stop was asked. See the module's docstring.
+        """
         keys = self._keys(job_id, seq)[:3]
-        return int(
-            await self._do(lambda: self._script("claim", _CLAIM, keys, [seq, worker, lease, 0]))
-        )
+        reply = await self._eval(_CLAIM, keys, [seq, worker, lease, 0])
+        token = int(reply[0])
+        if token <= 0:
+            return Claim(token)
+        return Claim(token, ChunkOp(reply[1]), reply[2].split("\n"))
 
     async def renew(self, job_id: str, seq: int, token: int, lease: float) -> bool:
         """Extend the lease of the attempt ``token`` of a chunk."""
         keys = self._keys(job_id, seq)[1:3]
-        done = await self._do(lambda: self._script("renew", _RENEW, keys, [seq, token, lease]))
-        return bool(done)
+        return bool(await self._eval(_RENEW, keys, [seq, token, lease]))
 
     async def reclaim(self, job_id: str) -> list[int]:
         """Put the chunks in flight past their lease back to pending; their numbers."""
         job = self._job(job_id)
         keys = [job, f"{job}:inflight"]
-        seqs = await self._do(lambda: self._script("reclaim", _RECLAIM, keys, [f"{job}:chunk:"]))
+        seqs = await self._eval(_RECLAIM, keys, [f"{job}:chunk:"])
         return [int(seq) for seq in seqs]
 
     async def mark_sent(self, job_id: str, seq: int, worker: str) -> None:
         keys = self._keys(job_id, seq)[:3]
-        await self._do(lambda: self._script("claim", _CLAIM, keys, [seq, worker, 3600, 1]))
+        await self._eval(_CLAIM, keys, [seq, worker, 3600, 1])
 
     async def mark_succeeded(self, job_id: str, seq: int, count: int) -> None:
-        keys = self._keys(job_id, seq)
-        await self._do(lambda: self._script("succeed", _SUCCEED, keys, [seq, count]))
+        await self._eval(_SUCCEED, self._keys(job_id, seq), [seq, count])
 
     async def mark_failed(self, job_id: str, seq: int, error: MailsegError, token: int = 0) -> None:
         kind, message, parameter = error_fields(error)
-        keys = self._keys(job_id, seq)
         args = [seq, token, kind, message, parameter or ""]
-        await self._do(lambda: self._script("fail", _FAIL, keys, args))
+        await self._eval(_FAIL, self._keys(job_id, seq), args)
 
     async def chunk(self, job_id: str, seq: int) -> ChunkRecord:
         fields = await self._do(lambda: self._redis.hgetall(self._chunk(job_id, seq)))
