@@ -6,6 +6,7 @@ the fixture that started it. Nothing here is a mock.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -177,6 +178,22 @@ class Workers:
 
     def name(self, index: int) -> str:
         return f"{socket.gethostname()}:{self.processes[index].pid}"
+
+    async def listening(self, timeout: float = 60.0) -> None:
+        """Wait until every worker has started (its startup line is in its log).
+
+        A job submitted before then may be done before a slow starter takes a chunk.
+        """
+        deadline = time.monotonic() + timeout
+        waiting = set(range(len(self.processes)))
+        while waiting:
+            for index in list(waiting):
+                log = self.folder / f"worker-{index}.log"
+                if f"mailseg worker {self.name(index)}:" in log.read_text(errors="replace"):
+                    waiting.discard(index)
+            if waiting and time.monotonic() > deadline:
+                raise AssertionError(f"workers {sorted(waiting)} not started after {timeout} s")
+            await asyncio.sleep(0.05)
 
     def stop(self) -> None:
         for process in self.processes:

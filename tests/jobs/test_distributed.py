@@ -77,6 +77,7 @@ async def test_three_workers_finish_a_job_when_one_is_killed_holding_a_chunk(
         ledger, "tags.add_members", tag_id, path, chunk_size=20, provider="engagelab"
     )
     workers.start(3, concurrency=2, lease=2.0)
+    await workers.listening()
     broker = make_broker(redis_server.url)
     await broker.startup()
     try:
