@@ -147,7 +147,11 @@ async def run_bulk(
     else:
         sync_chunks = _chunks(source, parameter, checked=checked)
         try:
-            await _run_workers([worker(None) for _ in range(workers_wanted)])
+            if workers_wanted == 1:
+                # One chunk (a job sends its chunks one call each): no task to start.
+                await worker(None)
+            else:
+                await _run_workers([worker(None) for _ in range(workers_wanted)])
         finally:
             close = getattr(sync_chunks, "close", None)
             if close is not None:

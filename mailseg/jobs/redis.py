@@ -289,6 +289,11 @@ class RedisLedger(Ledger):
             )
         self._checked = True
 
+    @property
+    def batch(self) -> RedisBatch:
+        """Where this ledger's chunk transitions queue (see `RedisBatch`)."""
+        return self._batch
+
     async def _eval(self, source: str, keys: list[str], args: list[Any]) -> Any:
         # EVAL with the script's text, not EVALSHA: Redis keeps a compiled script per text,
         # and a Redis restarted (its script cache empty) needs no reload.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mailseg.errors import ConfigurationError, MailsegError
@@ -41,7 +41,7 @@ _CHUNK_OPS = {
 }
 
 
-async def send_chunk(client: Client, op: ChunkOp, target: str, ids: list[str]) -> int:
+async def send_chunk(client: Client, op: ChunkOp, target: str, ids: Sequence[str]) -> int:
     """Send one chunk through the client's bulk call; its count, or its error raised."""
     if op is ChunkOp.TAG_ADD:
         result = await client.tags.add_members(target, ids, max_concurrency=1, raise_on_error=False)
@@ -196,7 +196,7 @@ async def run_local(
         async def attempt(record: ChunkRecord) -> None:
             outcome: int | MailsegError
             try:
-                outcome = await send_chunk(client, record.op, target, list(record.ids))
+                outcome = await send_chunk(client, record.op, target, record.ids)
             except MailsegError as exc:
                 outcome = exc
             after = recorded.pop(record.seq, None)

@@ -80,6 +80,7 @@ class ChunkStreamBroker(RedisStreamBroker):
     def __init__(self, url: str, **kwargs: Any) -> None:
         super().__init__(url, **kwargs)
         self._batch = RedisBatch(Redis(connection_pool=self.connection_pool))
+        self._acks = self._batch
 
     async def kick(self, message: BrokerMessage) -> None:
         queue_name = message.labels.get("queue_name") or self.queue_name
@@ -90,9 +91,15 @@ class ChunkStreamBroker(RedisStreamBroker):
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
-            await self._batch.call("XACK", queue_name, self.consumer_group_name, id)
+            await self._acks.call("XACK", queue_name, self.consumer_group_name, id)
 
         return ack
+
+    def acknowledge_through(self, batch: RedisBatch) -> None:
+        """Send the acknowledgements through ``batch``: a worker's ledger's, so that a
+        chunk's acknowledgement shares the connection (and the round trips) of the
+        chunk's outcome, which it follows."""
+        self._acks = batch
 
     async def shutdown(self) -> None:
         await self._batch.aclose()
@@ -147,6 +154,7 @@ def make_broker(
             return
         worker = Worker(redis_url, lease=lease, environ=environ)
         await worker.start()
+        broker.acknowledge_through(worker.ledger.batch)
         holder["worker"] = worker
 
     async def shutdown(_: TaskiqState) -> None:
