@@ -29,6 +29,7 @@ import mailseg
 from bench import ROOT
 from bench._figures import median, s
 from bench._processes import Server, child_env, server_process
+from bench._procfs import cpu_seconds
 from bench._results import Result, Target
 from mailseg import jobs
 
@@ -132,7 +133,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _redis(folder: Path) -> Iterator[str]:
+def _redis(folder: Path) -> Iterator[tuple[str, int]]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
@@ -152,14 +153,16 @@ def _redis(folder: Path) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 @contextlib.contextmanager
-def _workers(count: int, concurrency: int, redis_url: str, env: dict[str, str]) -> Iterator[None]:
+def _workers(
+    count: int, concurrency: int, redis_url: str, env: dict[str, str]
+) -> Iterator[list[int]]:
     command = [
         sys.executable, "-m", "mailseg.jobs.worker", "--redis", redis_url,
         "--concurrency", str(concurrency),
@@ -176,7 +179,7 @@ def _workers(count: int, concurrency: int, redis_url: str, env: dict[str, str]) 
         for _ in range(count)
     ]
     try:
-        yield
+        yield [process.pid for process in processes]
     finally:
         for process in processes:
             with contextlib.suppress(ProcessLookupError):
@@ -190,7 +193,7 @@ def _workers(count: int, concurrency: int, redis_url: str, env: dict[str, str]) 
 
 
 async def _distributed(
-    redis_url: str, tag_id: str, ids_file: Path, concurrency: int, n: int
+    redis_url: str, tag_id: str, ids_file: Path, concurrency: int, n: int, cpu: _Cpu
 ) -> float:
     from mailseg.jobs.redis import RedisLedger
     from mailseg.jobs.taskiq import make_broker, submit, wait
@@ -208,10 +211,12 @@ async def _distributed(
             job = await jobs.Job.create(
                 ledger, "tags.add_members", tag_id, ids_file, max_concurrency=concurrency
             )
+            cpu.start()
             started = time.perf_counter()
             await submit(job, broker)
             status = await wait(job, broker, poll=0.05)
             wall = time.perf_counter() - started
+            cpu.stop()
     finally:
         await broker.shutdown()
     if not status.ok or status.applied != n:
@@ -220,7 +225,7 @@ async def _distributed(
 
 
 async def _local(
-    server: Server, tag_id: str, ids_file: Path, tmp: Path, index: int, n: int
+    server: Server, tag_id: str, ids_file: Path, tmp: Path, index: int, n: int, cpu: _Cpu
 ) -> float:
     info = server.info
     async with (
@@ -235,12 +240,32 @@ async def _local(
         job = await jobs.Job.create(
             ledger, "tags.add_members", tag_id, ids_file, max_concurrency=CONCURRENCY
         )
+        cpu.start()
         started = time.perf_counter()
         status = await job.run(client)
         wall = time.perf_counter() - started
+        cpu.stop()
     if not status.ok or status.applied != n:
         raise RuntimeError(f"the job did not apply every id: {status}")
     return wall
+
+
+class _Cpu:
+    """CPU seconds (user + system, from /proc) of named processes over one timed run."""
+
+    def __init__(self, pids: dict[str, int | str]) -> None:
+        self.pids = pids
+        self.used: dict[str, float] = {}
+        self._before: dict[str, float] = {}
+
+    def start(self) -> None:
+        self._before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> None:
+        self.used = {name: cpu_seconds(pid) - self._before[name] for name, pid in self.pids.items()}
+
+    def total(self) -> float:
+        return sum(self.used.values())
 
 
 async def _tag(server: Server) -> str:
@@ -253,6 +278,7 @@ async def _tag(server: Server) -> str:
 
 def run_scaleout(quick: bool = False) -> Result:
     requests = 200 if quick else 1000
+    rounds = 1 if quick else 3
     n = requests * CHUNK
     contacts = 20_000
     ideal = requests / CONCURRENCY * LATENCY
@@ -264,16 +290,28 @@ def run_scaleout(quick: bool = False) -> Result:
             "through `mailseg.jobs.taskiq.submit` + `wait` on `python -m mailseg.jobs.worker` "
             "processes, against `mailseg.testing.Emulator` (EngageLab dialect, "
             f"{LATENCY * 1000:.0f} ms latency) in its own process and a `redis-server` "
-            "(append-only, fsync every second) started for the run; the workers are warmed "
+            "(append-only, fsync every second) started for each run; the workers are warmed "
             "by a small job first, and the clock runs from submit to the job's end. Total "
             f"concurrency fixed at {CONCURRENCY}, and growing {CONCURRENCY} per worker. The "
             f"local runner (SQLite ledger, concurrency {CONCURRENCY}) on the same emulator is "
-            "the reference for the distributed path's own overhead. One run per "
-            f"configuration. Ideal at concurrency {CONCURRENCY}: {ideal:.2f} s. Everything "
-            "(emulator, Redis, workers, submitter) shares the machine's 2 cores."
+            f"the reference for the distributed path's own overhead: it and 1 worker x "
+            f"{CONCURRENCY} run {rounds} rounds in alternating order (medians, and the CPU "
+            "seconds each process used, from /proc); the other configurations once each. "
+            f"Ideal at concurrency {CONCURRENCY}: {ideal:.2f} s. Everything (emulator, Redis, "
+            "workers, submitter) shares the machine's 2 cores."
         ),
-        columns=("runner", "workers", "concurrency (total)", "wall", "ids/s", "vs local"),
+        columns=(
+            "runner",
+            "workers",
+            "concurrency (total)",
+            "wall",
+            "ids/s",
+            "vs local",
+            "CPU s: runner or submitter / workers / Redis / emulator",
+        ),
     )
+    walls: dict[str, list[float]] = {}
+    cpus: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         ids_path = tmp / "pool.txt"
@@ -287,10 +325,6 @@ def run_scaleout(quick: bool = False) -> Result:
             ids_file.write_text("\n".join(pool[i % len(pool)] for i in range(n)) + "\n")
             ids_file.with_suffix(".warm").write_text("\n".join(pool[: 20 * CHUNK]) + "\n")
             tag_id = asyncio.run(_tag(server))
-            local = asyncio.run(_local(server, tag_id, ids_file, tmp, 0, n))
-            result.rows.append(
-                ("local", "-", str(CONCURRENCY), s(local), f"{n / local:,.0f}", "1.000x")
-            )
             env = {
                 **child_env(),
                 "MAILSEG_PROVIDER": "engagelab",
@@ -298,25 +332,90 @@ def run_scaleout(quick: bool = False) -> Result:
                 "MAILSEG_API_KEY": server.info["api_key"],
                 "MAILSEG_BASE_URL": server.base_url,
             }
-            figures: dict[str, float] = {"local": local}
-            configs = [(1, 16), (2, 8), (4, 4), (2, 16), (4, 16)]
-            for count, per_worker in configs:
-                folder = tmp / f"redis-{count}-{per_worker}"
+            runs = 0
+
+            def local() -> None:
+                nonlocal runs
+                runs += 1
+                cpu = _Cpu({"runner": "self", "emulator": server.pid})
+                wall = asyncio.run(_local(server, tag_id, ids_file, tmp, runs, n, cpu))
+                walls.setdefault("local", []).append(wall)
+                cpus.setdefault("local", []).append(cpu.used)
+
+            def distributed(count: int, per_worker: int) -> None:
+                nonlocal runs
+                runs += 1
+                folder = tmp / f"redis-{runs}"
                 folder.mkdir()
-                with _redis(folder) as url, _workers(count, per_worker, url, env):
-                    wall = asyncio.run(_distributed(url, tag_id, ids_file, per_worker, n))
-                figures[f"{count}x{per_worker}"] = wall
-                result.rows.append(
-                    (
-                        "distributed",
-                        str(count),
-                        f"{count * per_worker} ({count} x {per_worker})",
-                        s(wall),
-                        f"{n / wall:,.0f}",
-                        f"{wall / local:.3f}x",
-                    )
-                )
-    ratio = figures["1x16"] / local
+                with (
+                    _redis(folder) as (url, redis_pid),
+                    _workers(count, per_worker, url, env) as worker_pids,
+                ):
+                    pids: dict[str, int | str] = {
+                        "submitter": "self",
+                        "redis": redis_pid,
+                        "emulator": server.pid,
+                    }
+                    pids.update({f"worker {i}": pid for i, pid in enumerate(worker_pids)})
+                    cpu = _Cpu(pids)
+                    wall = asyncio.run(_distributed(url, tag_id, ids_file, per_worker, n, cpu))
+                key = f"{count}x{per_worker}"
+                walls.setdefault(key, []).append(wall)
+                cpus.setdefault(key, []).append(cpu.used)
+
+            for index in range(rounds):
+                if index % 2 == 0:
+                    local()
+                    distributed(1, CONCURRENCY)
+                else:
+                    distributed(1, CONCURRENCY)
+                    local()
+            for count, per_worker in [(2, 8), (4, 4), (2, 16), (4, 16)]:
+                distributed(count, per_worker)
+    reference = median(walls["local"])
+
+    def cpu_cell(key: str) -> str:
+        used = cpus[key]
+
+        def part(names: list[str]) -> float:
+            return median([sum(run.get(name, 0.0) for name in names) for run in used])
+
+        workers = [name for name in used[0] if name.startswith("worker")]
+        first = part(["runner"]) if key == "local" else part(["submitter"])
+        cells = [f"{first:.2f}", f"{part(workers):.2f}" if workers else "-"]
+        cells += [f"{part(['redis']):.2f}" if key != "local" else "-", f"{part(['emulator']):.2f}"]
+        total = median([sum(run.values()) for run in used])
+        return " / ".join(cells) + f" (total {total:.2f})"
+
+    for key, values in walls.items():
+        wall = median(values)
+        if key == "local":
+            runner, workers_cell, concurrency = "local", "-", str(CONCURRENCY)
+        else:
+            count, per_worker = (int(part) for part in key.split("x"))
+            runner, workers_cell = "distributed", str(count)
+            concurrency = f"{count * per_worker} ({count} x {per_worker})"
+        if len(values) > 1:
+            runner += f" (median of {len(values)})"
+        result.rows.append(
+            (
+                runner,
+                workers_cell,
+                concurrency,
+                s(wall),
+                f"{n / wall:,.0f}",
+                f"{wall / reference:.3f}x",
+                cpu_cell(key),
+            )
+        )
+    ratio = median(walls[f"1x{CONCURRENCY}"]) / reference
+    result.notes.append(
+        "rounds (local, 1 worker): "
+        + ", ".join(
+            f"{a:.2f} / {b:.2f} s"
+            for a, b in zip(walls["local"], walls[f"1x{CONCURRENCY}"], strict=True)
+        )
+    )
     result.targets.append(
         Target(
             "distributed path vs the local runner, 1 worker, equal concurrency",
@@ -325,5 +424,5 @@ def run_scaleout(quick: bool = False) -> Result:
             ratio <= TARGET_DISTRIBUTED,
         )
     )
-    result.data = {"walls_s": figures}
+    result.data = {"walls_s": walls, "cpu_s": cpus}
     return result
