@@ -139,6 +139,23 @@ def make_broker(
         retry=connection_retry(10),
         retry_on_error=RETRIED,
     )
+    register_chunk_task(broker, redis_url, lease=lease, environ=environ)
+    return broker
+
+
+def register_chunk_task(
+    broker: AsyncBroker,
+    redis_url: str,
+    *,
+    lease: float = DEFAULT_LEASE,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Register the chunk task on ``broker``, and the worker its startup builds.
+
+    `make_broker` does this on the stream broker; any taskiq broker will do (taskiq's
+    ``InMemoryBroker`` runs the task code in-process, for unit tests). The ledger is in
+    Redis at ``redis_url`` whichever broker delivers the tasks.
+    """
     holder: dict[str, Worker] = {}
 
     async def run_chunk(job_id: str, seq: int) -> None:
@@ -154,7 +171,8 @@ def make_broker(
             return
         worker = Worker(redis_url, lease=lease, environ=environ)
         await worker.start()
-        broker.acknowledge_through(worker.ledger.batch)
+        if isinstance(broker, ChunkStreamBroker):
+            broker.acknowledge_through(worker.ledger.batch)
         holder["worker"] = worker
 
     async def shutdown(_: TaskiqState) -> None:
@@ -164,7 +182,6 @@ def make_broker(
 
     broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, startup)
     broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, shutdown)
-    return broker
 
 
 class Worker:
@@ -436,6 +453,7 @@ __all__ = [
     "ChunkStreamBroker",
     "Worker",
     "make_broker",
+    "register_chunk_task",
     "submit",
     "wait",
 ]
