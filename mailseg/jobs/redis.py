@@ -10,6 +10,7 @@ agree. Keys live under ``mailseg:job:{<id>}`` (one hash slot per job).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -448,6 +449,23 @@ class RedisLedger(Ledger):
         kind, message, parameter = error_fields(error)
         args = [seq, token, kind, message, parameter or ""]
         await self._eval(_FAIL, self._keys(job_id, seq), args)
+
+    def record_outcome_soon(
+        self, job_id: str, seq: int, outcome: int | MailsegError, token: int
+    ) -> asyncio.Future[Any]:
+        """Queue a claimed chunk's outcome now (a count: `mark_succeeded`; an error:
+        `mark_failed` by attempt ``token``); the future of Redis's reply (a `RedisError`).
+
+        Queued in this turn of the loop: what is sent through `batch` afterwards (a
+        worker's acknowledgement) reaches Redis after it, on the same connection. For a
+        ledger already in use (its format checked by the claim).
+        """
+        keys = self._keys(job_id, seq)
+        if isinstance(outcome, MailsegError):
+            kind, message, parameter = error_fields(outcome)
+            args: list[Any] = [seq, token, kind, message, parameter or ""]
+            return self._batch.call("EVAL", _FAIL, len(keys), *keys, *args)
+        return self._batch.call("EVAL", _SUCCEED, len(keys), *keys, seq, outcome)
 
     async def chunk(self, job_id: str, seq: int) -> ChunkRecord:
         fields = await self._do(lambda: self._redis.hgetall(self._chunk(job_id, seq)))

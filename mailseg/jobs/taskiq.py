@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import time
@@ -91,7 +92,10 @@ class ChunkStreamBroker(RedisStreamBroker):
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
-            await self._acks.call("XACK", queue_name, self.consumer_group_name, id)
+            # Sent, not awaited: a lost acknowledgement only means a redelivery, which
+            # finds the chunk done (see the module's docstring).
+            sent = self._acks.call("XACK", queue_name, self.consumer_group_name, id)
+            sent.add_done_callback(_ack_failed)
 
         return ack
 
@@ -104,6 +108,11 @@ class ChunkStreamBroker(RedisStreamBroker):
     async def shutdown(self) -> None:
         await self._batch.aclose()
         await super().shutdown()
+
+
+def _ack_failed(sent: asyncio.Future[Any]) -> None:
+    if not sent.cancelled() and sent.exception() is not None:
+        logger.warning("mailseg worker: an acknowledgement failed: %s", sent.exception())
 
 
 def make_broker(
@@ -265,15 +274,32 @@ class Worker:
             held = (job_id, seq)
             self._held[held] = claim.token
             reset = _CURRENT.set(spec)
+            outcome: int | MailsegError
             try:
-                count = await send_chunk(client, claim.op, spec.target, claim.ids)
+                outcome = await send_chunk(client, claim.op, spec.target, claim.ids)
             except MailsegError as exc:
-                await self.ledger.mark_failed(job_id, seq, exc, claim.token)
-            else:
-                await self.ledger.mark_succeeded(job_id, seq, count)
+                outcome = exc
             finally:
                 _CURRENT.reset(reset)
                 self._held.pop(held, None)
+            # Queued, not awaited: the slot is free for the next chunk at once (as the
+            # local runner's writes are off the requests' path), and the acknowledgement
+            # taskiq sends when this returns follows the outcome on the same connection.
+            written = self.ledger.record_outcome_soon(job_id, seq, outcome, claim.token)
+            written.add_done_callback(functools.partial(self._written, job_id, seq))
+
+    def _written(self, job_id: str, seq: int, written: asyncio.Future[Any]) -> None:
+        if written.cancelled() or written.exception() is None:
+            return
+        # The chunk stays in flight: `wait` puts it back once its lease runs out.
+        logger.error(
+            "mailseg worker %s: the outcome of job %s chunk %s was not recorded (%s); it is "
+            "sent again after its lease",
+            self.name,
+            job_id,
+            seq,
+            written.exception(),
+        )
 
     async def _renew(self) -> None:
         # Every chunk held is renewed within a third of its lease of being claimed, and

@@ -6,6 +6,7 @@ stubbed out is only the delivery, which the distributed tests exercise for real.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -65,6 +66,16 @@ def tag_requests(emulator: Emulator, tag_id: str) -> int:
     return sum(1 for request in emulator.requests if tag_id in request.path)
 
 
+async def settled(ledger: RedisLedger, job_id: str, seq: int) -> jobs.ChunkRecord:
+    """The chunk once its outcome is in Redis (a worker queues it as the task returns)."""
+    for _ in range(500):
+        record = await ledger.chunk(job_id, seq)
+        if record.state is not jobs.ChunkState.IN_FLIGHT:
+            return record
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"chunk {seq} still in flight: {record}")
+
+
 async def started_broker(redis_url: str, environ: dict[str, str]) -> InMemoryBroker:
     # await_inplace: a kiq returns once its task ran (and was acknowledged).
     broker = InMemoryBroker(await_inplace=True)
@@ -111,7 +122,7 @@ async def test_a_failed_chunk_is_recorded_by_its_attempt_and_sent_again_by_the_n
     try:
         emulator.set_faults(schedule=["503"])  # no retries in this worker: the chunk fails
         await submit(job, broker)
-        failed = await ledger.chunk(job.id, 0)
+        failed = await settled(ledger, job.id, 0)
         assert failed.state is jobs.ChunkState.FAILED
         assert failed.error_class == "ServerError"
         assert failed.attempts == 1
