@@ -14,7 +14,7 @@ __all__ = ["ExchangeInfo", "RawResponse"]
 
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
 import attrs
@@ -81,9 +81,9 @@ _collected: contextvars.ContextVar[list[ExchangeInfo] | None] = contextvars.Cont
 )
 
 
-def wanted() -> bool:
-    """Whether a caller is collecting answers now (a compiled reading then builds one)."""
-    return _collected.get() is not None
+#: The list collecting answers now, or None when no caller is (a compiled reading
+#: then builds no `Response`). The context variable's own ``get``: no Python call.
+sink: Callable[[], list[ExchangeInfo] | None] = _collected.get
 
 
 def record(response: Response) -> None:

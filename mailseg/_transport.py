@@ -13,10 +13,10 @@ import asyncio
 import copy
 import ipaddress
 import logging
-import re
+import string
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -198,91 +198,49 @@ class Transport:
         """Close the pool (its session only if the pool created it)."""
         await self.pool.close()
 
-    async def send(self, call: Call[T]) -> T:
-        """Send ``call.request`` with retries and return ``call.parse`` of the answer."""
+    def send(self, call: Call[T]) -> Coroutine[Any, Any, T]:
+        """Send ``call.request`` with retries; awaited, ``call.parse`` of the answer.
+
+        A plain method returning the coroutine that does the work: nearly every
+        call succeeds at its first attempt, and each coroutine between the
+        caller and aiohttp is paid again at every resumption of the exchange.
+        """
         if self._observers:
-            return await self._send_observed(call)
-        return await self._exchange(call, None)
+            return self._send_observed(call)
+        return self._attempt(call, 1, None)
 
     async def _send_observed(self, call: Call[T]) -> T:
         scope = _Scopes.start(self._observers, call, self.adapter.name, self.base_url)
         try:
-            result = await self._exchange(call, scope)
+            result = await self._attempt(call, 1, scope)
         except BaseException as exc:
             scope.end(exc)
             raise
         scope.end(None)
         return result
 
-    async def _exchange(self, call: Call[T], scope: OperationScope | None) -> T:
+    async def _attempt(self, call: Call[T], attempt: int, scope: OperationScope | None) -> T:
+        """One exchange; its parsed answer, or what `_after_failure` makes of its failure.
+
+        The first attempt runs outside the retry machinery: a call that succeeds
+        at once (nearly every call) builds no retry state.
+        """
         request = call.request
-        session = self.pool.session()
+        pool = self.pool
+        session = pool._session
+        if session is None or pool.closed:
+            session = pool.session()  # made now, or the client is closed
         url = _url(self.base_url + request.path, request.query)
         if request.json is None:
             data, headers = None, self._request_headers
         else:
             data = _encode(request.json)
             headers = self._json_request_headers
-        # The first attempt runs outside the retry machinery: a call that
-        # succeeds at once (nearly every call) builds no retry state.
-        outcome = await self._attempt(session, call, url, data, headers, 1, scope)
-        if type(outcome) is _Verdict and outcome.error is None:
-            return cast("T", outcome.value)
-        return await self._retry(session, call, url, data, headers, scope, outcome)
-
-    async def _retry(
-        self,
-        session: aiohttp.ClientSession,
-        call: Call[T],
-        url: URL,
-        data: bytes | None,
-        headers: Mapping[str, str] | None,
-        scope: OperationScope | None,
-        outcome: _Verdict | tuple[TransportError, Failure],
-    ) -> T:
-        """The retry machinery, entered after a first attempt that failed."""
-        repeatable = call.repeatable
-        policy = self.retry
-        attempts = policy.attempts
-        attempt = 1
-        while True:
-            if isinstance(outcome, tuple):
-                # Raised here, outside any except clause and "from None": the aiohttp
-                # exception is neither the cause nor the context, since its repr can
-                # hold the request's headers, Authorization included.
-                failure, kind = outcome
-                if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
-                    raise failure from None
-                await _sleep(policy.backoff(attempt))
-            else:
-                error, response = outcome.error, outcome.response
-                assert error is not None
-                assert response is not None
-                delay = self._retry_delay(error, response, attempt, attempts, repeatable)
-                if delay is None:
-                    raise error
-                await _sleep(delay)
-            attempt += 1
-            outcome = await self._attempt(session, call, url, data, headers, attempt, scope)
-            if type(outcome) is _Verdict and outcome.error is None:
-                return cast("T", outcome.value)
-
-    async def _attempt(
-        self,
-        session: aiohttp.ClientSession,
-        call: Call[T],
-        url: URL,
-        data: bytes | None,
-        headers: Mapping[str, str] | None,
-        attempt: int,
-        scope: OperationScope | None,
-    ) -> _Verdict | tuple[TransportError, Failure]:
-        """One exchange: the answer judged, or the failure and what it says."""
-        request = call.request
         if self._limiter is not None:
             await self._limiter.wait()
         started = time.perf_counter()
         seen = None if scope is None else scope.attempt(attempt)
+        outcome: _Verdict | tuple[TransportError, Failure]
         try:
             # No redirects: an answer that points elsewhere would take the
             # Authorization header and the body to a host base_url does not name.
@@ -296,21 +254,32 @@ class Transport:
                 allow_redirects=False,
                 raise_for_status=False,
             ) as raw:
-                body = await self._read(raw, request)
+                declared = raw.content_length
+                if (
+                    declared is not None
+                    and declared <= self.max_response_bytes
+                    and not raw.headers.get("Content-Encoding")
+                ):
+                    # Not compressed, and framed by a Content-Length within the
+                    # cap: the parser hands over that many bytes and no more, so
+                    # the body is read at once (what nearly every answer is).
+                    body = await raw.read()
+                else:
+                    body = await self._read(raw, request)
                 status = raw.status
-                verdict = None
+                value: object = _DECLINED
                 fast = call.fast_parse
                 if fast is not None and 200 <= status < 300:
                     # The compiled reading stands in for error() and parse(); when
                     # it declines, they read the body and explain what is wrong.
                     try:
-                        verdict = _Verdict(value=fast(body))
+                        value = fast(body)
                     except Exception:  # noqa: S110 (declined)
                         pass
                     else:
-                        if _raw.wanted():
+                        if _raw.sink() is not None:
                             _raw.record(self._response(status, raw.headers, body, request))
-                if verdict is None:
+                if value is _DECLINED:
                     verdict = self._judge(call, self._response(status, raw.headers, body, request))
                     if verdict.suspect:
                         # The body is not what the provider sends: whatever framed it
@@ -323,24 +292,61 @@ class Transport:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             _log(request, type(exc).__name__, attempt, started)
-            failed = _transport_failure(exc, request)
+            outcome = _transport_failure(exc, request)
             if seen is not None:
-                seen.end(None, failed[0])
-            return failed
+                seen.end(None, outcome[0])
         except Exception as exc:  # aiohttp refusing to build or send the request
             _log(request, type(exc).__name__, attempt, started)
-            failed = (_unsendable(exc, request), Failure.FINAL)
+            outcome = (_unsendable(exc, request), Failure.FINAL)
             if seen is not None:
-                seen.end(None, failed[0])
-            return failed
+                seen.end(None, outcome[0])
         except BaseException as exc:  # cancelled: the attempt span still ends
             if seen is not None:
                 seen.end(None, exc)
             raise
-        _log(request, status, attempt, started)
-        if seen is not None:
-            seen.end(status, verdict.answer_error)
-        return verdict
+        else:
+            if logger.isEnabledFor(logging.DEBUG):
+                _log(request, status, attempt, started)
+            if value is not _DECLINED:
+                if seen is not None:
+                    seen.end(status, None)
+                return value  # type: ignore[return-value]  # what call.fast_parse returned
+            if seen is not None:
+                seen.end(status, verdict.answer_error)
+            if verdict.error is None:
+                return verdict.value  # type: ignore[return-value]  # what call.parse returned
+            outcome = verdict
+        # Outside the try: a later attempt's errors are not this one's.
+        return await self._after_failure(call, attempt, scope, outcome)
+
+    async def _after_failure(
+        self,
+        call: Call[T],
+        attempt: int,
+        scope: OperationScope | None,
+        outcome: _Verdict | tuple[TransportError, Failure],
+    ) -> T:
+        """The retry machinery: raise the failure, or wait and make the next attempt."""
+        repeatable = call.repeatable
+        policy = self.retry
+        attempts = policy.attempts
+        if isinstance(outcome, tuple):
+            # Raised here, outside any except clause and "from None": the aiohttp
+            # exception is neither the cause nor the context, since its repr can
+            # hold the request's headers, Authorization included.
+            failure, kind = outcome
+            if attempt == attempts or not policy.retries_failure(kind, repeatable=repeatable):
+                raise failure from None
+            await _sleep(policy.backoff(attempt))
+        else:
+            error, response = outcome.error, outcome.response
+            assert error is not None
+            assert response is not None
+            delay = self._retry_delay(error, response, attempt, attempts, repeatable)
+            if delay is None:
+                raise error
+            await _sleep(delay)
+        return await self._attempt(call, attempt + 1, scope)
 
     def _response(
         self, status: int, headers: Mapping[str, str], body: bytes, request: Request
@@ -369,6 +375,9 @@ class Transport:
 
     async def _read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
         """The body, decompressed, up to ``max_response_bytes``; past it the read stops.
+
+        For an answer `_attempt` does not read at once: compressed, chunked, read
+        to the end of the connection, or declaring more than the cap.
 
         Counted while it streams in, so the excess is never held (a gzip bomb inflates one
         bounded chunk at a time); the connection is then closed, not put back in the pool.
@@ -445,6 +454,10 @@ class Transport:
         if retry_after is None and status in (429, 503):
             retry_after = parse_retry_after(response.headers)
         return self.retry.delay(attempt, retry_after)
+
+
+#: What the compiled reading left when it declined a body (no value is this object).
+_DECLINED: Any = object()
 
 
 @attrs.frozen
@@ -527,11 +540,9 @@ def _observer_failed(observer: object) -> None:
     )
 
 
-#: ``key=value`` pairs joined by ``&``, every key and value made of the RFC 3986
-#: unreserved characters, which yarl sends as they are.
-_PLAIN_QUERY = re.compile(
-    r"[A-Za-z0-9._~-]*=[A-Za-z0-9._~-]*(?:&[A-Za-z0-9._~-]*=[A-Za-z0-9._~-]*)*"
-).fullmatch
+#: The RFC 3986 unreserved characters, which yarl sends as they are, and the
+#: query's separators.
+_PLAIN_QUERY_CHARS = string.ascii_letters + string.digits + "._~-" + "=&"
 
 
 def _url(base: str, query: tuple[tuple[str, str], ...]) -> URL:
@@ -542,10 +553,14 @@ def _url(base: str, query: tuple[tuple[str, str], ...]) -> URL:
     """
     if not query:
         return URL(base, encoded=True)
-    text = "&".join([f"{key}={value}" for key, value in query])
-    # As many "&" as separators: no key or value holds one (nor, by the
-    # pattern, an "="), so each is plain.
-    if text.count("&") == len(query) - 1 and _PLAIN_QUERY(text):
+    text = "&".join(map("=".join, query))
+    # As many "&" as separators and "=" as pairs: no key or value holds one,
+    # and (nothing left once they are stripped) every other character is plain.
+    if (
+        text.count("&") == len(query) - 1
+        and text.count("=") == len(query)
+        and not text.strip(_PLAIN_QUERY_CHARS)
+    ):
         return URL(f"{base}?{text}", encoded=True)
     return URL(base, encoded=True).with_query(query)
 

@@ -213,3 +213,19 @@ async def test_a_timeout_is_not_retried_for_a_create(wire: Wire, sleeps: list[fl
         with pytest.raises(mailseg.RequestTimeoutError):
             await client.segments.create("n", condition())
     assert sleeps == []
+
+
+async def test_a_retry_that_finds_the_client_closed_says_so_and_sends_nothing(
+    wire: Wire, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire.reply(503, b"")
+    wire.reply(200, SEGMENT)
+    async with wire.client("engagelab", max_retries=2) as client:
+
+        async def close_while_waiting(delay: float) -> None:
+            await client.close()
+
+        monkeypatch.setattr(_transport, "_sleep", close_while_waiting)
+        with pytest.raises(mailseg.ConfigurationError, match="this client is closed"):
+            await client.segments.get("s1")
+    assert len(wire.requests) == 1

@@ -9,7 +9,6 @@ strict scalars and the providers' timestamps.
 from __future__ import annotations
 
 import enum
-import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -180,7 +179,9 @@ def _progress_reader(conv: cattrs.Converter, spelling: Spelling) -> Callable[[An
     return structure
 
 
-_NAIVE_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}").fullmatch
+_fromisoformat = datetime.fromisoformat
+#: Characters 4, 7, 10, 13 and 16 of "YYYY-MM-DD HH:MM:SS" (``value[4::3]``).
+_NAIVE_SHAPES = ("-- ::", "--T::")
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -189,10 +190,27 @@ def parse_timestamp(value: str) -> datetime:
     Accepts ``2021-04-25 18:54:56`` (no offset: UTC+8), ``2023-11-29 16:28:41+0800``
     and ``2023-11-28T11:14:48+0800``.
     """
-    if len(value) == 19 and _NAIVE_SECONDS(value):
+    if len(value) == 19 and value[4::3] in _NAIVE_SHAPES:
         # SendCloud's "2021-04-25 18:54:56": a whole time and no offset, read
-        # with UTC+8 written in, in one parse (an impossible date still fails).
-        return datetime.fromisoformat(value + "+08:00")
+        # with UTC+8 written in, in one parse. With "-", "-", " " or "T", ":",
+        # ":" where they stand in such a time, the parse succeeds only if every
+        # other character is a digit; anything it refuses (a letter, an
+        # impossible date) is read below and fails there, with the same message.
+        try:
+            return _fromisoformat(value + "+08:00")
+        except ValueError:
+            pass
+    try:
+        parsed = _fromisoformat(value)  # Python 3.11+ reads all three as they are
+    except ValueError:
+        return _read_timestamp(value)
+    if parsed.tzinfo is None:
+        return _in_provider_zone(value, parsed)
+    return parsed
+
+
+def _read_timestamp(value: str) -> datetime:
+    """`parse_timestamp` without its shortcut: any ISO 8601 form, naive ones in UTC+8."""
     try:
         parsed = datetime.fromisoformat(value)  # Python 3.11+ reads all three as they are
     except ValueError:

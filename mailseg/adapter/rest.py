@@ -17,8 +17,9 @@ from typing import Any, ClassVar, TypeVar
 
 import cattrs
 
-from mailseg.adapter.compiled import CompiledDialect
+from mailseg.adapter.compiled import CompiledDialect, constructor
 from mailseg.adapter.contract import (
+    IDEMPOTENT_METHODS,
     Adapter,
     Call,
     Credentials,
@@ -32,6 +33,12 @@ from mailseg.adapter.reading import nothing, read_count, read_object, read_page
 from mailseg.models import Condition, Member, Page, Progress, Segment, SegmentType, Tag
 
 T = TypeVar("T")
+
+# The values every read makes, built without their __init__'s frozen stores
+# (`constructor`): ``_request(method, path, query, json)``,
+# ``_call(request, parse, repeatable, operation, fast_parse)``.
+_request = constructor(Request)
+_call = constructor(Call)
 
 
 class RestAdapter(Adapter):
@@ -119,11 +126,12 @@ class RestAdapter(Adapter):
         return Call(Request("POST", self.segments_path, json=body), parse, operation=operation)
 
     def get_segment(self, segment_id: str) -> Call[Segment]:
-        request = Request("GET", self._segment(segment_id))
-        operation = self._on_segment("segments.get")
-        return Call(
-            request, self.read_segment, operation=operation, fast_parse=self._fast_segment()
+        request = _request("GET", self._segment(segment_id), (), None)
+        operation = _segment_operation(self.segments_path, "segments.get", "", None)
+        result: Call[Segment] = _call(
+            request, self.read_segment, True, operation, self._fast_segment()
         )
+        return result
 
     def update_segment(
         self, segment_id: str, *, name: str | None, type: SegmentType, condition: Condition
@@ -151,8 +159,8 @@ class RestAdapter(Adapter):
             query.append((self.segment_name_key, name))
         if type is not None:
             query.append(("type", str(int(type))))
-        request = Request("GET", self.segments_path, query=tuple(query))
-        operation = _operation("segments.list", self.segments_path, page_size=limit)
+        request = _request("GET", self.segments_path, tuple(query), None)
+        operation = _operation("segments.list", self.segments_path, None, limit)
         return self._page_call(request, Segment, offset, limit, operation)
 
     def segment_progress(self, segment_id: str) -> Call[Progress]:
@@ -161,21 +169,22 @@ class RestAdapter(Adapter):
 
         compiled = self._compiled()
         fast = None if compiled is None else compiled.object_reader(Progress)
-        request = Request("GET", f"{self._segment(segment_id)}/process")
-        operation = self._on_segment("segments.progress", "/process")
-        return Call(request, parse, operation=operation, fast_parse=fast)
+        request = _request("GET", f"{self._segment(segment_id)}/process", (), None)
+        operation = _segment_operation(self.segments_path, "segments.progress", "/process", None)
+        result: Call[Progress] = _call(request, parse, True, operation, fast)
+        return result
 
     def segment_members(
         self, segment_id: str, *, condition: Condition | None, offset: int, limit: int
     ) -> Call[Page[Member]]:
         body = {} if condition is None else {"condition": self._out(condition)}
-        request = Request(
+        request = _request(
             "POST",
             f"{self._segment(segment_id)}/members",
-            query=tuple(self._paging(offset, limit)),
-            json=body,
+            tuple(self._paging(offset, limit)),
+            body,
         )
-        operation = self._on_segment("segments.members", "/members", page_size=limit)
+        operation = _segment_operation(self.segments_path, "segments.members", "/members", limit)
         # A POST only because it carries a filter: reading it twice is harmless.
         return self._page_call(request, Member, offset, limit, operation, repeatable=True)
 
@@ -210,8 +219,9 @@ class RestAdapter(Adapter):
         query = self._paging(offset, limit)
         if name is not None:
             query.append((self.tag_name_query, name))
-        request = Request("GET", self._tag_path(self.tag_list_path), query=tuple(query))
-        operation = _operation("tags.list", self._tag_path(self.tag_list_path), page_size=limit)
+        path = self._tag_path(self.tag_list_path)
+        request = _request("GET", path, tuple(query), None)
+        operation = _operation("tags.list", path, None, limit)
         return self._page_call(request, Tag, offset, limit, operation)
 
     def add_tag_members(self, tag_id: str, member_ids: Sequence[str]) -> Call[int]:
@@ -223,10 +233,11 @@ class RestAdapter(Adapter):
         )
 
     def tag_members(self, tag_id: str, *, offset: int, limit: int) -> Call[Page[Member]]:
-        request = Request(
+        request = _request(
             "GET",
             self._tag_path(self.tag_members_path, tag_id),
-            query=tuple(self._paging(offset, limit)),
+            tuple(self._paging(offset, limit)),
+            None,
         )
         operation = self._on_tag("tags.members", self.tag_members_path, page_size=limit)
         return self._page_call(request, Member, offset, limit, operation)
@@ -320,8 +331,26 @@ class RestAdapter(Adapter):
         return found  # type: ignore[no-any-return]
 
     def _fast_segment(self) -> Callable[[bytes], Segment] | None:
-        compiled = self._compiled()
-        return None if compiled is None else compiled.object_reader(Segment)
+        # Looked up on every segments.get: kept in the class, beside its readers.
+        cls = type(self)
+        found = cls.__dict__.get("_compiled_segment_reader", _UNBUILT)
+        if found is _UNBUILT:
+            compiled = self._compiled()
+            found = None if compiled is None else compiled.object_reader(Segment)
+            cls._compiled_segment_reader = found  # type: ignore[attr-defined]
+        return found  # type: ignore[no-any-return]
+
+    def _fast_page(self, cls: type[T]) -> Callable[[int, int, bytes], Page[T]] | None:
+        # Looked up for every page: kept in the class, beside its readers.
+        readers = type(self).__dict__.get("_compiled_page_readers")
+        if readers is None:
+            readers = {}
+            type(self)._compiled_page_readers = readers  # type: ignore[attr-defined]
+        found = readers.get(cls, _UNBUILT)
+        if found is _UNBUILT:
+            compiled = self._compiled()
+            found = readers[cls] = None if compiled is None else compiled.page_reader(cls)
+        return found  # type: ignore[no-any-return]
 
     def _fast_count(self, keys: tuple[str, ...]) -> Callable[[bytes], int] | None:
         compiled = self._compiled()
@@ -343,17 +372,12 @@ class RestAdapter(Adapter):
         repeatable: bool | None = None,
     ) -> Call[Page[T]]:
         parse = self._page(cls, offset, limit)
-        compiled = self._compiled()
-        fast: Callable[[bytes], Page[T]] | None = None
-        if compiled is not None:
-            read = compiled.page_reader(cls)
-
-            def fast(body: bytes) -> Page[T]:
-                return read(body, offset, limit)
-
+        read = self._fast_page(cls)
+        fast = None if read is None else functools.partial(read, offset, limit)
         if repeatable is None:
-            return Call(request, parse, operation=operation, fast_parse=fast)
-        return Call(request, parse, repeatable=repeatable, operation=operation, fast_parse=fast)
+            repeatable = request.method in IDEMPOTENT_METHODS  # Call's default
+        result: Call[Page[T]] = _call(request, parse, repeatable, operation, fast)
+        return result
 
 
 _UNBUILT = object()
@@ -367,6 +391,14 @@ def _tag_path(template: str, tags_path: str, tag_id: str, *, quoted: bool = True
 @functools.lru_cache(maxsize=64)
 def _segment_template(segments_path: str, tail: str) -> str:
     return f"{segments_path}/{{segment_id}}{tail}"
+
+
+@functools.lru_cache(maxsize=256)
+def _segment_operation(
+    segments_path: str, name: str, tail: str, page_size: int | None
+) -> Operation:
+    """`RestAdapter._on_segment` in one cached step, for the calls made most often."""
+    return _operation(name, _segment_template(segments_path, tail), "segment_id", page_size)
 
 
 @functools.lru_cache(maxsize=1024)
