@@ -266,7 +266,21 @@ class CsvColumn(_RecordPart):
         except OSError as exc:
             raise SourceError(self.description, f"cannot be read: {exc.strerror}") from None
 
-    def _reader(self, handle: IO[str]) -> tuple[Any, int]:
+    @classmethod
+    def first(cls, path: str | os.PathLike[str]) -> CsvColumn:
+        """The first column of the file's header (read now): ``mailseg tags add``'s default.
+
+        Raises:
+            SourceError: the file cannot be read, is empty, or its first column has no name.
+        """
+        probe = cls(path, "the first column")
+        with probe._open_text() as handle:
+            _, names = probe._header(handle)
+        if not names or not names[0]:
+            raise SourceError(probe.description, "its first column has no name in the header")
+        return cls(path, names[0])
+
+    def _header(self, handle: IO[str]) -> tuple[Any, list[str]]:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
@@ -274,7 +288,10 @@ class CsvColumn(_RecordPart):
             raise SourceError(self.description, f"has no readable header: {exc}") from None
         if header is None:
             raise SourceError(self.description, "is empty: a header row naming columns is needed")
-        names = [name.strip() for name in header]
+        return reader, [name.strip() for name in header]
+
+    def _reader(self, handle: IO[str]) -> tuple[Any, int]:
+        reader, names = self._header(handle)
         if self.name not in names:
             raise SourceError(
                 self.description,
