@@ -534,11 +534,15 @@ def stop(ctx: click.Context, job_id: str) -> None:
 def worker(arguments: tuple[str, ...]) -> None:
     """Run a worker of the distributed runner (taskiq + Redis; the jobs-redis extra).
 
-    The arguments go to `python -m mailseg.jobs.worker`.
+    The arguments go to `python -m mailseg.jobs.worker` (--redis, --concurrency,
+    --lease, --give-up-after, --log-level). It exits 0 on SIGINT or SIGTERM once
+    its chunks in flight finished, 1 when Redis has not answered for
+    --give-up-after seconds (300 by default; 0 waits forever), 2 when its
+    environment makes no client.
 
     \b
     Example:
-      mailseg jobs worker --broker redis://localhost:6379/0
+      mailseg jobs worker --redis redis://localhost:6379/0 --concurrency 8
     """
     if importlib.util.find_spec("mailseg.jobs.worker") is None:
         raise ConfigurationError(
