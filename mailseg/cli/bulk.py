@@ -1,18 +1,18 @@
 """The direct bulk commands (``tags add``, ``tags remove``, ``segments remove-members``).
 
 They run the SDK's bulk engine in this process: chunked, concurrent, every id
-accounted for. Their ids are read by `mailseg.jobs.sources`, the reader of the
-durable jobs, so both read the same formats the same way and name a bad id by
-its line. The result is printed as data; failed ids can be written to a file to
-send again, and any failure makes the exit status 3. For work that must survive
-the process, use ``mailseg jobs run``.
+accounted for. Their ids are read by `mailseg.jobs.sources` (see
+`mailseg.cli.id_sources`), the reader of the durable jobs, so both read the same
+formats the same way and name a bad id by its line. The result is printed as
+data; failed ids can be written to a file to send again, and any failure makes
+the exit status 3. For work that must survive the process, use ``mailseg jobs run``.
 """
 
 from __future__ import annotations
 
-__all__ = ["MemberIds", "bulk_summary", "given_ids", "run_bulk", "write_failed_ids"]
+__all__ = ["bulk_summary", "run_bulk", "write_failed_ids"]
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -20,61 +20,14 @@ from typing import Any
 import attrs
 
 from mailseg import Client
+from mailseg.cli.id_sources import MemberIds
 from mailseg.cli.progress import reporter
 from mailseg.errors import ValidationError
-from mailseg.jobs import MAX_CHUNK_SIZE, CsvColumn, Source, source_from
-from mailseg.jobs.sources import Chunk, chunks, id_fault
+from mailseg.jobs import MAX_CHUNK_SIZE, Source
+from mailseg.jobs.sources import Chunk, chunks
 from mailseg.models import BulkResult, FailedChunk
 
 BulkCall = Callable[..., Awaitable[BulkResult]]
-
-
-@attrs.frozen
-class MemberIds:
-    """The ids a bulk command was given: its arguments, then its ``--ids`` source."""
-
-    arguments: tuple[str, ...]
-    source: Source | None
-
-
-def given_ids(
-    arguments: Sequence[str], path: str | None, column: str | None, field: str | None
-) -> MemberIds:
-    """The command's ids, checked as far as they can be before any request.
-
-    ``path`` is what ``--ids`` names: a text file, a ``.csv`` (``--column``, by
-    default its first column), a ``.jsonl`` (``--field``), ``-`` for standard
-    input, ``segment:ID`` or ``tag:ID``, read by `mailseg.jobs.source_from`.
-
-    Raises:
-        ValidationError: no ids at all, a bad argument, or options that do not fit.
-        SourceError: the file cannot be read, or has no such column.
-    """
-    if not arguments and path is None:
-        raise ValidationError("--ids", "give member ids as arguments, or --ids FILE (- for stdin)")
-    for option, value in (("--column", column), ("--field", field)):
-        if value is not None and path is None:
-            raise ValidationError(option, "only applies with --ids FILE")
-    if column is not None and field is not None:
-        raise ValidationError("--field", "give --column (a CSV file) or --field (JSON Lines)")
-    for index, value in enumerate(arguments):
-        # A handful typed on the command line: refused whole, before any request.
-        if fault := id_fault(value):
-            raise ValidationError(f"member_ids[{index}]", f"not an id: {fault}")
-    source = None if path is None else _source(path, column, field)
-    if source is not None:
-        source.check()
-    return MemberIds(tuple(arguments), source)
-
-
-def _source(path: str, column: str | None, field: str | None) -> Source:
-    if column is None and field is None and path.lower().endswith(".csv"):
-        return CsvColumn.first(path)  # the command line's default; the library asks for one
-    try:
-        return source_from(path, column=column, field=field)
-    except ValidationError as error:
-        # The library names its keyword (column=); here the user typed an option.
-        raise ValidationError(f"--{error.parameter}", error.message) from None
 
 
 def bulk_summary(result: BulkResult, **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,8 @@ __all__ = ["segments"]
 
 import click
 
-from mailseg.cli.bulk import bulk_summary, given_ids, run_bulk, write_failed_ids
+from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
+from mailseg.cli.id_sources import given_ids
 from mailseg.cli.listing import show_listing
 from mailseg.cli.options import (
     condition_options,

@@ -6,7 +6,8 @@ __all__ = ["tags"]
 
 import click
 
-from mailseg.cli.bulk import bulk_summary, given_ids, run_bulk, write_failed_ids
+from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
+from mailseg.cli.id_sources import csv_column, given_ids
 from mailseg.cli.jobs import announce, default_ledger, finish, ledger_option, run_job
 from mailseg.cli.listing import show_listing
 from mailseg.cli.options import ids_options, output_option, paging, paging_options
@@ -232,7 +233,7 @@ _bulk_command(
     help="The ids the tag should hold: a text file, a .csv (--column), a .jsonl (--field),"
     " - for stdin, segment:ID or tag:ID.",
 )
-@click.option("--column", default=None, help="The CSV column holding the ids.")
+@click.option("--column", default=None, help="The CSV column holding the ids (default: the first).")
 @click.option("--field", default=None, help="The JSON Lines field holding the ids.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--job-id", default=None, help="Name the job (running it again then resumes it).")
@@ -264,6 +265,7 @@ def sync(
       mailseg tags sync TAG_ID --ids vip_today.txt --dry-run
       mailseg tags sync TAG_ID --ids crm_export.csv --column id --job-id nightly-vip
     """
+    column = csv_column(source, column, field)
     if dry_run:
 
         async def plan() -> SyncPlan:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.cli.harness import Served, run, run_json
 
 
@@ -65,6 +67,23 @@ def test_csv_defaults_to_its_first_column_and_a_missing_column_is_refused(
     removed = run_json(["tags", "remove", tag_id, "--ids", str(txt), "--column", "contact_id"], env)
     assert removed["requested"] == 20
     assert served.call(lambda: served.emulator.tag_member_ids(tag_id)) == []
+
+
+def test_every_command_reading_ids_defaults_a_csv_to_its_first_column(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILSEG_JOBS_LEDGER", str(tmp_path / "jobs.sqlite"))
+    env = served.env
+    tag_id = run_json(["tags", "create", "csv_jobs"], env)["id"]
+    ids = [c.id for c in served.call(lambda: served.emulator.contacts[:30])]
+    path = tmp_path / "export.csv"
+    path.write_text("contact_id,name\n" + "".join(f"{x},n{i}\n" for i, x in enumerate(ids[:20])))
+    job = run_json(["jobs", "run", "tags.add", tag_id, "--ids", str(path), "--job-id", "c1"], env)
+    assert (job["state"], job["applied"]) == ("finished", 20)
+    assert sorted(served.call(lambda: served.emulator.tag_member_ids(tag_id))) == sorted(ids[:20])
+    path.write_text("contact_id\n" + "".join(f"{x}\n" for x in ids[10:30]))
+    plan = run_json(["tags", "sync", tag_id, "--ids", str(path), "--dry-run"], env)
+    assert (plan["current"], plan["desired"], plan["to_add"], plan["to_remove"]) == (20, 20, 10, 10)
 
 
 def test_a_json_lines_field_and_its_bad_lines(served: Served, tmp_path: Path) -> None:
