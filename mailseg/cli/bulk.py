@@ -108,17 +108,18 @@ async def _good_ids(
 ) -> AsyncGenerator[str, None]:
     for value in arguments:
         yield value
-    stream: AsyncIterator[Chunk] = chunks(source, client, skip=0, size=MAX_CHUNK_SIZE)
-    if source.snapshot_first:
-        # A segment's or tag's members shift under our own removals: read them whole
-        # before the first request (the durable job keeps them in its ledger instead).
-        stream = _replay([chunk async for chunk in stream])
-    async for chunk in stream:
-        if chunk.error is not None:
-            rejected.add(chunk.ids, chunk.error)
-            continue
-        for value in chunk.ids:
-            yield value
+    async with aclosing(chunks(source, client, skip=0, size=MAX_CHUNK_SIZE)) as read:
+        stream: AsyncIterator[Chunk] = read
+        if source.snapshot_first:
+            # A segment's or tag's members shift under our own removals: read them whole
+            # before the first request (the durable job keeps them in its ledger instead).
+            stream = _replay([chunk async for chunk in read])
+        async for chunk in stream:
+            if chunk.error is not None:
+                rejected.add(chunk.ids, chunk.error)
+                continue
+            for value in chunk.ids:
+                yield value
 
 
 async def _replay(taken: list[Chunk]) -> AsyncIterator[Chunk]:

@@ -16,7 +16,14 @@ import csv
 import json
 import os
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -513,7 +520,7 @@ def source_from_spec(spec: Mapping[str, Any], description: str) -> Source:
 
 async def chunks(
     source: Source, client: Client | None, *, skip: int, size: int
-) -> AsyncIterator[Chunk]:
+) -> AsyncGenerator[Chunk, None]:
     """The source's chunks of at most ``size`` ids, from entry ``skip`` on.
 
     A chunk holding a bad entry carries the `ValidationError` naming its first bad
