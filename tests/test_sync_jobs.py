@@ -7,6 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_closing_the_client_closes_its_ledgers_and_leaves_no_thread(
     with pytest.raises(mailseg.ConfigurationError, match="closed"):
         jobs.open_ledger(tmp_path / "jobs.sqlite", client=client)
     # What was written is on disk, readable by anyone.
-    with sqlite3.connect(tmp_path / "jobs.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "jobs.sqlite")) as db, db:
         assert db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 1
 
 

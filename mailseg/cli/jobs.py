@@ -33,6 +33,7 @@ import platformdirs
 
 from mailseg import Client
 from mailseg import jobs as engine
+from mailseg.cli.id_sources import csv_column
 from mailseg.cli.options import output_option
 from mailseg.cli.output import Columns, Output
 from mailseg.cli.progress import Reporter, reporter
@@ -336,10 +337,10 @@ def _open_ledger(ctx: click.Context, *, workers: bool = False) -> engine.Ledger:
     "source",
     required=True,
     metavar="SOURCE",
-    help="A text file (one id per line), a .csv (with --column), a .jsonl (with --field),"
+    help="A text file (one id per line), a .csv (--column), a .jsonl (with --field),"
     " - for stdin, segment:ID or tag:ID.",
 )
-@click.option("--column", default=None, help="The CSV column holding the ids.")
+@click.option("--column", default=None, help="The CSV column holding the ids (default: the first).")
 @click.option("--field", default=None, help="The JSON Lines field holding the ids.")
 @click.option("--job-id", default=None, help="Name the job (running it again then resumes it).")
 @click.option(
@@ -381,6 +382,7 @@ def run(
       mailseg jobs --ledger redis://localhost:6379/0 run tags.add TAG_ID --ids ids.txt --workers
     """
     runtime: Runtime = ctx.obj
+    column = csv_column(source, column, field)
     settings = runtime.resolved().settings
     concurrency = settings.get("max_concurrency")
     rate = settings.get("rate_limit")
@@ -534,11 +536,15 @@ def stop(ctx: click.Context, job_id: str) -> None:
 def worker(arguments: tuple[str, ...]) -> None:
     """Run a worker of the distributed runner (taskiq + Redis; the jobs-redis extra).
 
-    The arguments go to `python -m mailseg.jobs.worker`.
+    The arguments go to `python -m mailseg.jobs.worker` (--redis, --concurrency,
+    --lease, --give-up-after, --log-level). It exits 0 on SIGINT or SIGTERM once
+    its chunks in flight finished, 1 when Redis has not answered for
+    --give-up-after seconds (300 by default; 0 waits forever), 2 when its
+    environment makes no client.
 
     \b
     Example:
-      mailseg jobs worker --broker redis://localhost:6379/0
+      mailseg jobs worker --redis redis://localhost:6379/0 --concurrency 8
     """
     if importlib.util.find_spec("mailseg.jobs.worker") is None:
         raise ConfigurationError(

@@ -120,7 +120,13 @@ def required_condition(where_text: str | None, condition_file: str | None) -> Co
 
 
 def ids_options(function: F) -> F:
-    """``[IDS]...``, ``--ids FILE`` and ``--column NAME``."""
+    """``[IDS]...``, ``--ids SOURCE``, ``--column NAME`` and ``--field NAME``."""
+    function = click.option(
+        "--field",
+        metavar="NAME",
+        default=None,
+        help="The JSON Lines field holding the ids.",
+    )(function)
     function = click.option(
         "--column",
         metavar="NAME",
@@ -130,8 +136,9 @@ def ids_options(function: F) -> F:
     function = click.option(
         "--ids",
         "ids_file",
-        metavar="FILE",
+        metavar="SOURCE",
         default=None,
-        help="Ids, one per line, or a .csv with a header row; - reads stdin.",
+        help="A text file (one id per line), a .csv with a header row (--column),"
+        " a .jsonl (--field), - for stdin, segment:ID or tag:ID.",
     )(function)
     return click.argument("member_ids", nargs=-1)(function)

@@ -7,7 +7,7 @@ __all__ = ["segments"]
 import click
 
 from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
-from mailseg.cli.ids import id_source
+from mailseg.cli.id_sources import given_ids
 from mailseg.cli.listing import show_listing
 from mailseg.cli.options import (
     condition_options,
@@ -332,6 +332,7 @@ def remove_members(
     member_ids: tuple[str, ...],
     ids_file: str | None,
     column: str | None,
+    field: str | None,
     failed_ids: str | None,
     quiet: bool,
     output: str | None,
@@ -345,12 +346,17 @@ def remove_members(
       mailseg segments remove-members SEGMENT_ID ID1 ID2
       mailseg segments remove-members SEGMENT_ID --ids leavers.csv --column contact_id
     """
-    ids = id_source(member_ids, ids_file, column)
+    ids = given_ids(member_ids, ids_file, column, field)
 
     async def main() -> BulkResult:
         async with runtime.client() as client:
             return await run_bulk(
-                client.segments.remove_members, segment_id, ids, label="removing", quiet=quiet
+                client.segments.remove_members,
+                segment_id,
+                ids,
+                client,
+                label="removing",
+                quiet=quiet,
             )
 
     result = run_async(main)

@@ -7,7 +7,7 @@ __all__ = ["tags"]
 import click
 
 from mailseg.cli.bulk import bulk_summary, run_bulk, write_failed_ids
-from mailseg.cli.ids import id_source
+from mailseg.cli.id_sources import csv_column, given_ids
 from mailseg.cli.jobs import announce, default_ledger, finish, ledger_option, run_job
 from mailseg.cli.listing import show_listing
 from mailseg.cli.options import ids_options, output_option, paging, paging_options
@@ -167,17 +167,18 @@ def _bulk_command(name: str, verb: str, doc: str) -> None:
         member_ids: tuple[str, ...],
         ids_file: str | None,
         column: str | None,
+        field: str | None,
         failed_ids: str | None,
         quiet: bool,
         output: str | None,
     ) -> None:
-        ids = id_source(member_ids, ids_file, column)
+        ids = given_ids(member_ids, ids_file, column, field)
 
         async def main() -> BulkResult:
             async with runtime.client() as client:
                 call = client.tags.add_members if verb == "add" else client.tags.remove_members
                 label = "tagging" if verb == "add" else "untagging"
-                return await run_bulk(call, tag_id, ids, label=label, quiet=quiet)
+                return await run_bulk(call, tag_id, ids, client, label=label, quiet=quiet)
 
         result = run_async(main)
         if failed_ids is not None:
@@ -192,16 +193,19 @@ _bulk_command(
     "add",
     """Tag contacts, 1000 ids per request, several requests at once.
 
-    Ids come from the arguments, or --ids FILE (one per line, or a .csv with
-    --column; - reads stdin). Exits 3 when some ids failed; --failed-ids FILE
-    keeps them to send again. For a job that survives the process, use
-    `mailseg jobs run tags.add`.
+    Ids come from the arguments, or --ids SOURCE: a text file (one per line),
+    a .csv (--column, the first by default), a .jsonl (--field), - for stdin,
+    segment:ID or tag:ID (read as `mailseg jobs run` reads them). A chunk
+    holding a bad id is not sent; its error names the id's line. Exits 3 when
+    some ids failed; --failed-ids FILE keeps them to send again. For a job that
+    survives the process, use `mailseg jobs run tags.add`.
 
     \b
     Examples:
       mailseg tags add TAG_ID ID1 ID2 ID3
       mailseg tags add TAG_ID --ids ids.csv --column contact_id --failed-ids retry.txt
       cut -d, -f1 export.csv | mailseg tags add TAG_ID --ids -
+      mailseg tags add TAG_ID --ids segment:SEGMENT_ID
     """,
 )
 _bulk_command(
@@ -229,7 +233,7 @@ _bulk_command(
     help="The ids the tag should hold: a text file, a .csv (--column), a .jsonl (--field),"
     " - for stdin, segment:ID or tag:ID.",
 )
-@click.option("--column", default=None, help="The CSV column holding the ids.")
+@click.option("--column", default=None, help="The CSV column holding the ids (default: the first).")
 @click.option("--field", default=None, help="The JSON Lines field holding the ids.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--job-id", default=None, help="Name the job (running it again then resumes it).")
@@ -261,6 +265,7 @@ def sync(
       mailseg tags sync TAG_ID --ids vip_today.txt --dry-run
       mailseg tags sync TAG_ID --ids crm_export.csv --column id --job-id nightly-vip
     """
+    column = csv_column(source, column, field)
     if dry_run:
 
         async def plan() -> SyncPlan:

@@ -16,7 +16,14 @@ import csv
 import json
 import os
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -266,7 +273,21 @@ class CsvColumn(_RecordPart):
         except OSError as exc:
             raise SourceError(self.description, f"cannot be read: {exc.strerror}") from None
 
-    def _reader(self, handle: IO[str]) -> tuple[Any, int]:
+    @classmethod
+    def first(cls, path: str | os.PathLike[str]) -> CsvColumn:
+        """The first column of the file's header (read now): ``mailseg tags add``'s default.
+
+        Raises:
+            SourceError: the file cannot be read, is empty, or its first column has no name.
+        """
+        probe = cls(path, "the first column")
+        with probe._open_text() as handle:
+            _, names = probe._header(handle)
+        if not names or not names[0]:
+            raise SourceError(probe.description, "its first column has no name in the header")
+        return cls(path, names[0])
+
+    def _header(self, handle: IO[str]) -> tuple[Any, list[str]]:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
@@ -274,7 +295,10 @@ class CsvColumn(_RecordPart):
             raise SourceError(self.description, f"has no readable header: {exc}") from None
         if header is None:
             raise SourceError(self.description, "is empty: a header row naming columns is needed")
-        names = [name.strip() for name in header]
+        return reader, [name.strip() for name in header]
+
+    def _reader(self, handle: IO[str]) -> tuple[Any, int]:
+        reader, names = self._header(handle)
         if self.name not in names:
             raise SourceError(
                 self.description,
@@ -496,7 +520,7 @@ def source_from_spec(spec: Mapping[str, Any], description: str) -> Source:
 
 async def chunks(
     source: Source, client: Client | None, *, skip: int, size: int
-) -> AsyncIterator[Chunk]:
+) -> AsyncGenerator[Chunk, None]:
     """The source's chunks of at most ``size`` ids, from entry ``skip`` on.
 
     A chunk holding a bad entry carries the `ValidationError` naming its first bad

@@ -133,7 +133,13 @@ class EmulatorProcess:
 
 
 class Workers:
-    """``python -m mailseg.jobs.worker`` processes."""
+    """Worker processes (``python -m mailseg.jobs.worker``, ``mailseg jobs worker`` or
+    ``taskiq worker``), each leading its own session, so that `stop` ends every process
+    a worker started; the fixture that makes a `Workers` calls `stop` however the test
+    ends. A worker whose Redis is gone also exits by itself (``--give-up-after``)."""
+
+    #: Seconds a test's worker waits for a vanished Redis before it exits on its own.
+    GIVE_UP_AFTER = 30.0
 
     def __init__(self, folder: Path, redis_url: str, env: dict[str, str]) -> None:
         self.folder = folder
@@ -141,40 +147,52 @@ class Workers:
         self.env = env
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, count: int, *, concurrency: int = 4, lease: float = 2.0) -> None:
-        for _ in range(count):
-            with (self.folder / f"worker-{len(self.processes)}.log").open("ab") as log:
-                self.processes.append(self._spawn(log, concurrency, lease))
-
-    def _spawn(self, log: Any, concurrency: int, lease: float) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "mailseg.jobs.worker", "--redis", self.redis_url,
-             "--concurrency", str(concurrency), "--lease", str(lease), "--log-level", "INFO"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def start_taskiq(self) -> None:
-        """One worker through taskiq's own command, as the docs show it."""
-        env = {**self.env, "MAILSEG_JOBS_REDIS_URL": self.redis_url}
+    def start(
+        self,
+        count: int,
+        *,
+        concurrency: int = 4,
+        lease: float = 2.0,
+        cli: bool = False,
+        give_up_after: float = GIVE_UP_AFTER,
+    ) -> None:
+        """``count`` workers; ``cli``: through ``mailseg jobs worker`` rather than the module."""
+        program = ["mailseg", "jobs", "worker"] if cli else ["mailseg.jobs.worker"]
         command = [
-            sys.executable, "-m", "taskiq", "worker", "mailseg.jobs.worker:broker",
-            "--workers", "1", "--max-async-tasks", "4", "--no-configure-logging",
-            "--shutdown-timeout", "1",
+            sys.executable, "-m", *program, "--redis", self.redis_url,
+            "--concurrency", str(concurrency), "--lease", str(lease),
+            "--give-up-after", str(give_up_after), "--log-level", "INFO",
         ]  # fmt: skip
+        for _ in range(count):
+            self._spawn(command, self.env)
+
+    def log(self, index: int) -> str:
+        return (self.folder / f"worker-{index}.log").read_text(encoding="utf-8", errors="replace")
+
+    def _spawn(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         with (self.folder / f"worker-{len(self.processes)}.log").open("ab") as log:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 command,
                 cwd=ROOT,
                 env=env,
-                stdout=log,
+                stdout=log,  # the child keeps its own copy of the file
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own group: stop() ends its children too
             )
         self.processes.append(process)
+        return process
+
+    def start_taskiq(self) -> None:
+        """One worker through taskiq's own command, as the docs show it."""
+        env = {**self.env, "MAILSEG_JOBS_REDIS_URL": self.redis_url}
+        self._spawn(
+            [
+                sys.executable, "-m", "taskiq", "worker", "mailseg.jobs.worker:broker",
+                "--workers", "1", "--max-async-tasks", "4", "--no-configure-logging",
+                "--shutdown-timeout", "1",
+            ],
+            env,
+        )  # fmt: skip
 
     def name(self, index: int) -> str:
         return f"{socket.gethostname()}:{self.processes[index].pid}"
@@ -196,19 +214,19 @@ class Workers:
             await asyncio.sleep(0.05)
 
     def stop(self) -> None:
+        """SIGINT to every worker's group, then SIGKILL to whatever is left of it."""
         for process in self.processes:
             if process.poll() is None:
                 self._signal(process, signal.SIGINT)  # what taskiq's workers stop on
         for process in self.processes:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 # taskiq's manager takes several seconds to stop; the test is over by now.
                 process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                self._signal(process, signal.SIGKILL)
-                process.wait()
+            # The leader may be gone and a child of its group still running.
+            self._signal(process, signal.SIGKILL)
+            process.wait()
 
     @staticmethod
     def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
-        # Each worker leads its own process group (taskiq's command has children).
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signum)

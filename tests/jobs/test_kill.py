@@ -6,9 +6,11 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from mailseg import jobs
 from mailseg.testing import Emulator, Faults
@@ -34,8 +36,22 @@ def job_env(emulator: Emulator) -> dict[str, str]:
     }
 
 
-async def start_job(emulator: Emulator, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
+@pytest_asyncio.fixture
+async def started() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """The job processes a test starts; any still running after it (a failed test) is
+    killed, so none is left behind."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+        await process.communicate()
+
+
+async def start_job(
+    started: list[asyncio.subprocess.Process], emulator: Emulator, *args: str
+) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tests.jobs.job_process",
@@ -45,12 +61,14 @@ async def start_job(emulator: Emulator, *args: str) -> asyncio.subprocess.Proces
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    started.append(process)
+    return process
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("provider", ["sendcloud", "engagelab"])
 async def test_a_job_killed_with_sigkill_resumes_and_applies_every_id(
-    provider: str, tmp_path: Path
+    provider: str, tmp_path: Path, started: list[asyncio.subprocess.Process]
 ) -> None:
     ledger_path = tmp_path / "jobs.sqlite"
     async with Emulator(provider, contacts=3000, seed=21, max_recorded=None) as emu:  # type: ignore[arg-type]
@@ -61,7 +79,7 @@ async def test_a_job_killed_with_sigkill_resumes_and_applies_every_id(
         emu.faults = FAULTS
         args = (str(ledger_path), "import-1", tag.id, str(ids_file))
 
-        process = await start_job(emu, *args)
+        process = await start_job(started, emu, *args)
         async with jobs.SqliteLedger(ledger_path) as watcher:
             for _ in range(600):
                 await asyncio.sleep(0.05)
@@ -83,7 +101,7 @@ async def test_a_job_killed_with_sigkill_resumes_and_applies_every_id(
         assert 80 <= killed.chunks[jobs.ChunkState.SUCCEEDED] < 300
         assert in_flight, "chunks were in flight when the process died"
 
-        again = await start_job(emu, *args)  # the same command resumes the job
+        again = await start_job(started, emu, *args)  # the same command resumes the job
         out, err = await again.communicate()
         assert again.returncode == 0, err.decode()
         assert out.decode().split()[0] == "finished"

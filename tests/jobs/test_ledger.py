@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ async def test_a_ledger_of_another_job_is_named(ledger: jobs.SqliteLedger) -> No
 async def test_a_newer_ledger_format_is_refused_and_left_untouched(ledger_path: Path) -> None:
     async with jobs.SqliteLedger(ledger_path) as ledger:
         await jobs.Job.create(ledger, "tags.add_members", "t1", ["a"], job_id="j")
-    with sqlite3.connect(ledger_path) as db:
+    with closing(sqlite3.connect(ledger_path)) as db, db:
         db.execute("UPDATE mailseg_ledger SET value = ? WHERE key = 'format'", (LEDGER_FORMAT + 1,))
     before = ledger_path.read_bytes()  # noqa: ASYNC240 - a small file, read to compare
     async with jobs.SqliteLedger(ledger_path) as ledger:
@@ -88,7 +89,7 @@ async def test_a_newer_ledger_format_is_refused_and_left_untouched(ledger_path: 
 
 async def test_a_file_that_is_not_a_ledger_is_refused_and_left_untouched(tmp_path: Path) -> None:
     other = tmp_path / "app.sqlite"
-    with sqlite3.connect(other) as db:
+    with closing(sqlite3.connect(other)) as db, db:
         db.execute("CREATE TABLE users (name TEXT)")
     before = other.read_bytes()
     text = tmp_path / "notes.txt"
@@ -172,7 +173,7 @@ def test_many_openers_of_a_new_file_at_once_agree_on_one_schema(tmp_path: Path) 
     for thread in threads:
         thread.join()
     assert failures == []
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         rows = db.execute("SELECT key, value FROM mailseg_ledger ORDER BY key").fetchall()
     assert [key for key, _ in rows] == ["created_at", "format"]
     assert dict(rows)["format"] == str(LEDGER_FORMAT)

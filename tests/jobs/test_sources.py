@@ -124,3 +124,19 @@ def test_an_unreadable_file_or_a_missing_column_is_a_source_error(tmp_path: Path
         jobs.source_from(path, column="contact_id").check()
     assert "no column 'contact_id' (its header: name, email)" in str(caught.value)
     assert caught.value.source == f"CSV file {path}"
+
+
+def test_the_first_column_of_a_csv_is_read_from_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("\ufeff contact_id ,name\nc1,Ann\n", encoding="utf-8")
+    first = jobs.CsvColumn.first(path)
+    assert first.column == "contact_id"
+    assert first.spec() == {"kind": "csv", "path": str(path.resolve()), "column": "contact_id"}
+    path.write_text(",name\nc1,Ann\n")
+    with pytest.raises(jobs.SourceError, match="its first column has no name"):
+        jobs.CsvColumn.first(path)
+    path.write_text("")
+    with pytest.raises(jobs.SourceError, match="is empty: a header row"):
+        jobs.CsvColumn.first(path)
+    with pytest.raises(jobs.SourceError, match="cannot be read: No such file"):
+        jobs.CsvColumn.first(tmp_path / "absent.csv")
