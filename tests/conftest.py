@@ -11,7 +11,8 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -24,6 +25,9 @@ API_USER = "api_user"
 API_KEY = "api_key"
 # base64("api_user:api_key"), the token both providers' examples show.
 SEED_TOKEN = "YXBpX3VzZXI6YXBpX2tleQ=="
+
+if TYPE_CHECKING:
+    from tests.jobs.processes import RedisServer
 
 
 @attrs.frozen
@@ -172,3 +176,16 @@ def threaded_emulator(request: pytest.FixtureRequest) -> Iterator[ThreadedEmulat
         yield emulator
     finally:
         emulator.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server of the test's own, on a free loopback port, stopped after it."""
+    from tests.jobs.processes import RedisServer
+
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = RedisServer(folder)
+    server.start()
+    yield server
+    server.stop()

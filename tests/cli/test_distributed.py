@@ -17,14 +17,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def workers(tmp_path: Path, redis_server: RedisServer) -> Iterator[Workers]:
     """Workers of the test's Redis, each in its own session, all ended after the test
     (before its Redis stops), whether it passed or not."""

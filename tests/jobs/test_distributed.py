@@ -20,16 +20,6 @@ from tests.jobs.test_ledger import assert_exact
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = RedisServer(folder)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def emulator_process(request: pytest.FixtureRequest) -> Iterator[EmulatorProcess]:
     """The standalone emulator; its latency (default 20 ms) by indirect parametrization."""
     process = EmulatorProcess("engagelab", contacts=3000, latency=getattr(request, "param", 0.02))

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
 from taskiq import InMemoryBroker
 
@@ -22,16 +20,6 @@ from mailseg.jobs.taskiq import TASK_NAME, register_chunk_task, submit
 from mailseg.testing import Emulator
 from tests.jobs.processes import RedisServer
 from tests.jobs.test_ledger import assert_exact
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = RedisServer(folder)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest_asyncio.fixture

@@ -27,14 +27,6 @@ ACCOUNT = {
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def workers(tmp_path: Path, redis_server: RedisServer) -> Iterator[Workers]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILSEG_")}
     group = Workers(tmp_path, redis_server.url, env)
