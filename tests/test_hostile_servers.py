@@ -315,7 +315,8 @@ _GZIP_BOMB = gzip.compress(b"[" + b"0," * (4 * 1024 * 1024) + b"0]", 9)
 
 #: name -> (behaviour, the error class the call must end with)
 BEHAVIOURS: dict[str, tuple[Behaviour, type[mailseg.MailsegError]]] = {
-    "closed before answering": (_send(b""), mailseg.TransportError),
+    "closed before answering": (_then_close(lambda a: b""), mailseg.TransportError),
+    "no answer at all": (_then_stall(lambda a: b""), mailseg.RequestTimeoutError),
     "not HTTP at all": (_send(b"SSH-2.0-OpenSSH_9.6\r\n"), mailseg.TransportError),
     "a garbage status line": (_send(b"HTTP/1.1 abc OK\r\n\r\n"), mailseg.TransportError),
     "headers that never end": (
