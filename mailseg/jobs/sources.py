@@ -26,7 +26,7 @@ from collections.abc import (
 )
 from itertools import islice
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
 
 import attrs
 
@@ -222,19 +222,72 @@ def _batched(entries: Iterable[tuple[int, Entry]]) -> Iterator[Batch]:
         yield Batch(values, lines)
 
 
-def _text_entries(handle: IO[bytes]) -> Iterator[tuple[int, Entry]]:
-    for number, raw in enumerate(handle, start=1):
-        raw = raw.strip()
-        if not raw:
-            continue  # a blank line is no entry
-        try:
-            yield number, raw.decode()
-        except UnicodeDecodeError:
-            yield number, Invalid("is not valid UTF-8")
+#: Bytes taken from a text source at a time (at most: a pipe gives what it holds).
+_BLOCK = 1 << 18
+#: What ``bytes.strip()`` trims (ASCII whitespace), less the line break lines end at.
+_TRIM = " \t\r\x0b\x0c"
 
 
 def _text_batches(handle: IO[bytes], skip: int) -> Iterator[Batch]:
-    return _batched(islice(_text_entries(handle), skip, None))
+    """The entries of a text stream, a block of whole lines per batch, from entry ``skip``.
+
+    A block is decoded, split and trimmed whole (a million ids in a few hundredths of a
+    second), with the same outcome as line by line: one entry per line that is not
+    blank once trimmed, and a line that is not UTF-8 an `Invalid` entry of its own.
+    """
+    # read1: what a pipe holds now, not a full block (ids stream on as they arrive).
+    read = getattr(handle, "read1", handle.read)
+    first = 1  # the line the next block starts at
+    rest = b""
+    while True:
+        block = read(_BLOCK)
+        if block:
+            data = rest + block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut + 1 :]
+        elif rest:
+            data, rest = rest, b""
+        else:
+            return
+        values, lines = _block_entries(data, first)
+        first += data.count(b"\n") + 1
+        if skip:
+            dropped = min(skip, len(values))
+            skip -= dropped
+            values, lines = values[dropped:], lines[dropped:]
+        if values:
+            yield Batch(values, lines)
+
+
+def _block_entries(data: bytes, first: int) -> tuple[list[Entry], list[int]]:
+    """The entries of whole lines ``data`` (without the last line break), and their lines."""
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:  # some line is not UTF-8: the block line by line
+        entries: list[Entry] = []
+        lines: list[int] = []
+        for number, raw in enumerate(data.split(b"\n"), start=first):
+            raw = raw.strip()
+            if not raw:
+                continue  # a blank line is no entry
+            try:
+                entries.append(raw.decode())
+            except UnicodeDecodeError:
+                entries.append(Invalid("is not valid UTF-8"))
+            lines.append(number)
+        return entries, lines
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+    values = text.split("\n")
+    if any(space in text for space in _TRIM):  # rarely: only then a trim per line
+        values = [line.strip(_TRIM) for line in values]
+    if "" not in values:
+        return cast("list[Entry]", values), list(range(first, first + len(values)))
+    numbered = [(number, value) for number, value in enumerate(values, start=first) if value]
+    return [value for _, value in numbered], [number for number, _ in numbered]
 
 
 class _RecordPart(_FileSource):
@@ -534,13 +587,16 @@ async def chunks(
         values = values + batch.values if values else batch.values
         if batch.lines is not None:
             lines = (lines or []) + batch.lines if lines else batch.lines
-        while len(values) >= size:
-            head, values = values[:size], values[size:]
-            head_lines = None
-            if lines is not None:
-                head_lines, lines = lines[:size], lines[size:]
-            yield _checked(source, head, head_lines, position)
+        cut = 0
+        while len(values) - cut >= size:
+            head_lines = None if lines is None else lines[cut : cut + size]
+            yield _checked(source, values[cut : cut + size], head_lines, position)
+            cut += size
             position += size
+        if cut:
+            values = values[cut:]
+            if lines is not None:
+                lines = lines[cut:]
     if values:
         yield _checked(source, values, lines, position)
 

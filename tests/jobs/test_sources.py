@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mailseg
 from mailseg import jobs
-from mailseg.jobs.sources import chunks
+from mailseg.jobs import sources
+from mailseg.jobs.sources import Invalid, chunks
 from mailseg.testing import Emulator
 from tests.jobs.conftest import write_lines
 
@@ -140,3 +143,43 @@ def test_the_first_column_of_a_csv_is_read_from_its_header(tmp_path: Path) -> No
         jobs.CsvColumn.first(path)
     with pytest.raises(jobs.SourceError, match="cannot be read: No such file"):
         jobs.CsvColumn.first(tmp_path / "absent.csv")
+
+
+def _lines_one_by_one(data: bytes, skip: int) -> list[tuple[int, object]]:
+    """What a text source is: each line trimmed, blank ones dropped, bad UTF-8 named."""
+    entries: list[tuple[int, object]] = []
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        raw = raw.strip()
+        if raw:
+            try:
+                entries.append((number, raw.decode()))
+            except UnicodeDecodeError:
+                entries.append((number, Invalid("is not valid UTF-8")))
+    return entries[skip:]
+
+
+_LINES = [b"a1", b"id-2", b"  padded ", b"", b" ", b"\t", b"x\r", b"\x0bv\x0c"]
+_LINES += [b"caf\xc3\xa9", b"\xff\xfe", b"\xc2\xa0nbsp", b"a b", b"\r"]
+_LINE = st.lists(st.sampled_from(_LINES), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=_LINE,
+    ending=st.sampled_from([b"\n", b"\r\n"]),
+    last_break=st.booleans(),
+    block=st.integers(min_value=1, max_value=64),
+    skip=st.integers(min_value=0, max_value=10),
+)
+def test_a_text_stream_read_by_blocks_is_the_same_as_line_by_line(
+    lines: list[bytes], ending: bytes, last_break: bool, block: int, skip: int
+) -> None:
+    data = ending.join(lines) + (ending if last_break and lines else b"")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources, "_BLOCK", block)  # lines cut across blocks, at every place
+        batches = list(sources._text_batches(io.BytesIO(data), skip))
+    assert all(batch.values and batch.lines is not None for batch in batches)
+    found = [
+        pair for batch in batches for pair in zip(batch.lines or (), batch.values, strict=True)
+    ]
+    assert found == _lines_one_by_one(data, skip)
