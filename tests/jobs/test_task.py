@@ -146,3 +146,34 @@ async def test_a_worker_of_another_provider_leaves_the_chunk_untouched(
     assert chunk.state is jobs.ChunkState.PENDING
     assert chunk.attempts == 0
     assert tag_requests(emulator, tag_id) == 0
+
+
+async def test_submit_enqueues_the_first_chunk_before_it_reads_the_source_on(
+    redis_server: RedisServer, ledger: RedisLedger, emulator: Emulator, tag_id: str
+) -> None:
+    # Workers start on a job at once, not after the submitter read and recorded a batch
+    # of 50 chunks: this source gives its second chunk only once the first was sent.
+    first_sent = False
+
+    async def ids() -> AsyncIterator[str]:
+        nonlocal first_sent
+        for index in range(1000):
+            yield f"first-{index}"
+        for _ in range(200):
+            if tag_requests(emulator, tag_id):
+                first_sent = True
+                break
+            await asyncio.sleep(0.01)
+        for index in range(1500):
+            yield f"later-{index}"
+
+    job = await jobs.Job.create(ledger, "tags.add_members", tag_id, ids(), chunk_size=1000)
+    broker = await started_broker(redis_server.url, worker_env(emulator))
+    try:
+        assert await submit(job, broker) == 3
+    finally:
+        await broker.shutdown()
+    assert first_sent
+    status = await ledger.status(job.id)
+    assert (status.requested, status.applied + status.unapplied) == (2500, 2500)
+    assert tag_requests(emulator, tag_id) == 3
