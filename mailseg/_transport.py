@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import ipaddress
 import logging
 import string
@@ -545,6 +546,7 @@ def _observer_failed(observer: object) -> None:
 _PLAIN_QUERY_CHARS = string.ascii_letters + string.digits + "._~-" + "=&"
 
 
+@functools.lru_cache(maxsize=1024)
 def _url(base: str, query: tuple[tuple[str, str], ...]) -> URL:
     """The URL of ``base`` (path already quoted) and ``query``, exactly as yarl encodes it.
 

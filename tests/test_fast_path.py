@@ -137,3 +137,48 @@ def test_a_query_is_encoded_exactly_as_yarl_encodes_it(query: list[tuple[str, st
     built = _url(base, tuple(query))
     assert str(built) == str(expected)
     assert built.raw_query_string == expected.raw_query_string
+
+
+TAGS_PAGE = {"result": [{"tag_id": "1", "tag_name": "vip"}], "count": 1}
+
+
+async def test_a_call_asked_again_is_made_once_and_each_request_still_says_what_it_asks(
+    wire: Wire,
+) -> None:
+    for _ in range(5):
+        wire.reply(200, TAGS_PAGE)
+    async with wire.client("engagelab") as client:
+        adapter = client._transport.adapter
+        assert isinstance(adapter, EngageLabAdapter)
+        first = adapter.list_tags(name=None, offset=0, limit=10)
+        assert adapter.list_tags(name=None, offset=0, limit=10) is first
+        assert adapter.list_tags(name="vip", offset=0, limit=10) is not first
+        await client.tags.list()
+        await client.tags.list(name="vip")
+        await client.tags.list(offset=10, limit=5)
+        page = await client.tags.list()
+        other = await client.tags.list(name="vip")
+    assert [seen.query for seen in wire.requests] == [
+        (("offset", "0"), ("limit", "10")),
+        (("offset", "0"), ("limit", "10"), ("name", "vip")),
+        (("offset", "10"), ("limit", "5")),
+        (("offset", "0"), ("limit", "10")),
+        (("offset", "0"), ("limit", "10"), ("name", "vip")),
+    ]
+    assert (page.offset, page.limit, page.items[0].name) == (0, 10, "vip")
+    assert other.items == page.items
+
+
+def test_the_calls_an_adapter_keeps_are_bounded_and_told_apart() -> None:
+    adapter = EngageLabAdapter()
+    calls = [adapter.get_segment(f"s{index}") for index in range(adapter.remembered_calls)]
+    assert adapter.get_segment("s1") is calls[1]
+    assert len(adapter._calls()) == adapter.remembered_calls
+    adapter.get_segment("one more")  # the table starts afresh rather than grow
+    assert len(adapter._calls()) == 1
+    assert adapter.get_segment("s1") is not calls[1]
+    assert adapter.get_segment("s1").request == calls[1].request
+    # Same arguments to other operations are other calls.
+    listed = adapter.list_segments(name=None, type=None, offset=0, limit=10)
+    assert adapter.list_tags(name=None, offset=0, limit=10) is not listed
+    assert listed.request.path != adapter.list_tags(name=None, offset=0, limit=10).request.path

@@ -126,6 +126,12 @@ class RestAdapter(Adapter):
         return Call(Request("POST", self.segments_path, json=body), parse, operation=operation)
 
     def get_segment(self, segment_id: str) -> Call[Segment]:
+        call: Call[Segment] | None = self._calls().get(("segments.get", segment_id))
+        if call is None:
+            call = self._remember(("segments.get", segment_id), self._get_segment(segment_id))
+        return call
+
+    def _get_segment(self, segment_id: str) -> Call[Segment]:
         request = _request("GET", self._segment(segment_id), (), None)
         operation = _segment_operation(self.segments_path, "segments.get", "", None)
         result: Call[Segment] = _call(
@@ -153,6 +159,15 @@ class RestAdapter(Adapter):
 
     def list_segments(
         self, *, name: str | None, type: SegmentType | None, offset: int, limit: int
+    ) -> Call[Page[Segment]]:
+        key = ("segments.list", name, type, offset, limit)
+        call: Call[Page[Segment]] | None = self._calls().get(key)
+        if call is None:
+            call = self._remember(key, self._list_segments(name, type, offset, limit))
+        return call
+
+    def _list_segments(
+        self, name: str | None, type: SegmentType | None, offset: int, limit: int
     ) -> Call[Page[Segment]]:
         query = self._paging(offset, limit)
         if name is not None:
@@ -216,6 +231,13 @@ class RestAdapter(Adapter):
         return Call(request, nothing, operation=self._on_tag("tags.delete", "{tags}/{tag_id}"))
 
     def list_tags(self, *, name: str | None, offset: int, limit: int) -> Call[Page[Tag]]:
+        key = ("tags.list", name, offset, limit)
+        call: Call[Page[Tag]] | None = self._calls().get(key)
+        if call is None:
+            call = self._remember(key, self._list_tags(name, offset, limit))
+        return call
+
+    def _list_tags(self, name: str | None, offset: int, limit: int) -> Call[Page[Tag]]:
         query = self._paging(offset, limit)
         if name is not None:
             query.append((self.tag_name_query, name))
@@ -243,6 +265,30 @@ class RestAdapter(Adapter):
         return self._page_call(request, Member, offset, limit, operation)
 
     # Pieces
+
+    #: The most reading calls an adapter keeps made (see `_calls`).
+    remembered_calls: ClassVar[int] = 256
+
+    def _calls(self) -> dict[tuple[Any, ...], Call[Any]]:
+        """The reading calls made already, by operation and arguments.
+
+        The same detail or page is read again and again (a dashboard polling a
+        segment, a tag picker's first page): its `Call`, a frozen value that only
+        describes the request and how to read the answer, is made once and sent as
+        often as asked. Only calls without a body are kept; at `remembered_calls`
+        the table starts afresh.
+        """
+        calls: dict[tuple[Any, ...], Call[Any]] | None = self.__dict__.get("_made_calls")
+        if calls is None:
+            calls = self.__dict__["_made_calls"] = {}
+        return calls
+
+    def _remember(self, key: tuple[Any, ...], call: Call[T]) -> Call[T]:
+        calls = self._calls()
+        if len(calls) >= self.remembered_calls:
+            calls.clear()
+        calls[key] = call
+        return call
 
     def _segment(self, segment_id: str) -> str:
         return f"{self.segments_path}/{quote_id(segment_id)}"
