@@ -78,10 +78,13 @@ def _declined() -> Any:
 
 #: The commonest conversions written into the generated code, not called:
 #: a page of 100 members makes 600 of them.
+# ``{first}`` is where the value is read first, ``{v}`` where it is read again: the
+# same name for a field's own key, a name bound at ``{first}`` for an alias choice
+# (so that the choice is made once).
 _INLINE: dict[Callable[[Any], Any], str] = {
-    _time: "(None if {v} is None else timestamp({v}))",
-    _int: "({v} if type({v}) is not str else strict_int({v}))",
-    _id: "({v} or declined())",
+    _time: "(None if {first} is None else timestamp({v}))",
+    _int: "({v} if type({first}) is not str else strict_int({v}))",
+    _id: "({first} or declined())",
 }
 
 
@@ -406,14 +409,17 @@ class CompiledDialect:
             elif known_key:
                 value = f"(None if {value} is UNSET else {value})"
             plain_time = convert is _time and value == f"s.{field.name}"
+            first = again = value
+            if value != f"s.{field.name}":
+                first, again = f"(w{index} := {value})", f"w{index}"
             if convert in _INLINE:
-                value = _INLINE[convert].format(v=value)
+                value = _INLINE[convert].format(first=first, v=again)
             elif convert in _TABLES:
                 # What the enum's reader does: None stays None, a value or its
                 # string is the member, anything else declines the body.
                 namespace[f"table{index}"] = _TABLES[convert]
                 value = (
-                    f"(None if {value} is None else m if (m := table{index}.get({value}))"
+                    f"(None if {first} is None else m if (m := table{index}.get({again}))"
                     " is not None else declined())"
                 )
             elif convert is not None:
