@@ -1,7 +1,7 @@
 """Redis commands issued close together, sent as one pipeline on one connection.
 
 A worker running 16 chunks at once issues, per chunk, a claim, an outcome and an
-acknowledgement; a submitter enqueues 50 chunks at a time. Sent one by one through
+acknowledgement; a submitter enqueues up to 50 chunks at a time. Sent one by one through
 redis-py's client, each is a round trip plus the pool's bookkeeping (a lock, a health
 check, its observability hooks), and on a small machine that Python work, not Redis, is
 what a chunk costs. Queued here instead, the commands issued while the previous batch
