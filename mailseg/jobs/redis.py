@@ -355,6 +355,9 @@ class RedisLedger(Ledger):
 
         async def add() -> None:
             pipe = self._redis.pipeline(transaction=True)
+            # The job's counters move once per batch, not once per chunk: the same
+            # totals in the same transaction, for a fortieth of the commands.
+            tallies: dict[str, list[int]] = {}
             for chunk in chunks:
                 fields: dict[str, Any] = {
                     "op": chunk.op.value,
@@ -376,8 +379,12 @@ class RedisLedger(Ledger):
                     pipe.zadd(f"{job}:failed", {str(chunk.seq): chunk.seq})
                 fields["state"] = state.value
                 pipe.hset(self._chunk(job_id, chunk.seq), mapping=fields)
-                pipe.hincrby(job, f"chunks:{state.value}", 1)
-                pipe.hincrby(job, f"ids:{state.value}", len(chunk.ids))
+                tally = tallies.setdefault(state.value, [0, 0])
+                tally[0] += 1
+                tally[1] += len(chunk.ids)
+            for name, (count, size) in tallies.items():
+                pipe.hincrby(job, f"chunks:{name}", count)
+                pipe.hincrby(job, f"ids:{name}", size)
             update: dict[str, Any] = {
                 "taken": taken,
                 "source_done": int(source_done),

@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from taskiq import InMemoryBroker
 
+import mailseg
 from mailseg import jobs
+from mailseg.jobs.ledger import NewChunk
+from mailseg.jobs.model import ChunkOp
 from mailseg.jobs.redis import RedisLedger
 from mailseg.jobs.taskiq import TASK_NAME, register_chunk_task, submit
 from mailseg.testing import Emulator
@@ -177,3 +180,23 @@ async def test_submit_enqueues_the_first_chunk_before_it_reads_the_source_on(
     status = await ledger.status(job.id)
     assert (status.requested, status.applied + status.unapplied) == (2500, 2500)
     assert tag_requests(emulator, tag_id) == 3
+
+
+async def test_a_redis_ledger_counts_a_batch_of_pending_and_failed_chunks_exactly(
+    ledger: RedisLedger, emulator: Emulator, tag_id: str
+) -> None:
+    # submit records its chunks in batches, each with its job counters moved once.
+    ids = [f"m{index}" for index in range(7)] + ["bad id"] + [f"n{index}" for index in range(4)]
+    job = await jobs.Job.create(ledger, "tags.add_members", tag_id, ids, chunk_size=3)
+    bad = mailseg.ValidationError("position 7", "not an id: holds whitespace")
+    batch = [
+        NewChunk(seq, ChunkOp.TAG_ADD, 3 * seq, tuple(ids[3 * seq : 3 * seq + 3]), error)
+        for seq, error in [(0, None), (1, None), (2, bad), (3, None)]
+    ]
+    await ledger.add_chunks(job.id, batch[:1], taken=3, source_done=False)
+    await ledger.add_chunks(job.id, batch[1:], taken=12, source_done=True)
+    status = await assert_exact(job, ids)
+    assert status.chunks[jobs.ChunkState.PENDING] == 3
+    assert status.chunks[jobs.ChunkState.FAILED] == 1
+    assert (status.pending, status.failed, status.requested) == (9, 3, 12)
+    assert [member async for member in job.failed_ids()] == ["m6", "bad id", "n0"]
