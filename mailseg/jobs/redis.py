@@ -70,6 +70,13 @@ local function move(job, from, to, size)
   redis.call('HINCRBY', job, 'chunks:' .. to, 1)
   redis.call('HINCRBY', job, 'ids:' .. to, size)
 end
+local function announce_end(job)
+  if redis.call('HGET', job, 'source_done') == '1'
+     and tonumber(redis.call('HGET', job, 'ids:pending') or '0') == 0
+     and tonumber(redis.call('HGET', job, 'ids:in_flight') or '0') == 0 then
+    redis.call('PUBLISH', job .. ':ended', '1')
+  end
+end
 """
 
 # KEYS: job, chunk, inflight. ARGV: seq, worker, lease seconds, force (1: ignore a live lease).
@@ -135,9 +142,13 @@ redis.call('HDEL', KEYS[2], 'error_class', 'error_message', 'error_parameter', '
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[1], 'updated_at', t)
+announce_end(KEYS[1])
 return 1
 """
 )
+
+# KEYS: job. Tells whoever waits for the job (`RedisLedger.ended`) once it has ended.
+_ANNOUNCE_END = _LUA_HELPERS + "announce_end(KEYS[1])"
 
 # KEYS: job, chunk, inflight, failed. ARGV: seq, token ('0': any), class, message, parameter.
 _FAIL = (
@@ -154,6 +165,7 @@ redis.call('HDEL', KEYS[2], 'deadline')
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], tonumber(ARGV[1]), ARGV[1])
 redis.call('HSET', KEYS[1], 'updated_at', t)
+announce_end(KEYS[1])
 return 1
 """
 )
@@ -393,6 +405,8 @@ class RedisLedger(Ledger):
             if chunks:
                 update["next_seq"] = next_seq
             pipe.hset(job, mapping=update)
+            if source_done:  # the last chunks may have ended before the source did
+                pipe.eval(_ANNOUNCE_END, 1, job)
             await pipe.execute()
 
         await self._do(add)
@@ -541,6 +555,47 @@ class RedisLedger(Ledger):
         value = await self._do(lambda: self._redis.hget(self._job(job_id), "stop_requested"))
         return bool(value == "1")
 
+    @contextlib.asynccontextmanager
+    async def ended(self, job_id: str) -> AsyncIterator[Callable[[float], Awaitable[None]]]:
+        """While open, ``await pause(seconds)`` returns after ``seconds`` or as soon as
+        the job's last chunk ends, whichever comes first.
+
+        The scripts that end a chunk publish the job's end on ``mailseg:job:{<id>}:ended``
+        (Redis pub/sub), so that a waiter need not poll to hear it. Should the
+        subscription fail (Redis restarting), ``pause`` just sleeps: a waiter then reads
+        the end at its next look.
+        """
+        pubsub: Any = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(f"{self._job(job_id)}:ended")
+            # Subscribed before the caller's first look at the status: an end published
+            # after that look is heard.
+            confirmed = await pubsub.get_message(timeout=5.0)
+            if confirmed is None or confirmed.get("type") != "subscribe":
+                raise RedisConnectionError("the subscription was not confirmed")
+        except (RedisError, OSError):
+            await _close_quietly(pubsub)
+            pubsub = None
+
+        async def pause(seconds: float) -> None:
+            nonlocal pubsub
+            if pubsub is not None:
+                try:
+                    if await pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds):
+                        return
+                except (RedisError, OSError):
+                    await _close_quietly(pubsub)
+                    pubsub = None
+                else:
+                    return
+            await asyncio.sleep(seconds)
+
+        try:
+            yield pause
+        finally:
+            if pubsub is not None:
+                await _close_quietly(pubsub)
+
     async def status(self, job_id: str) -> JobStatus:
         spec = await self.load_job(job_id)
         fields = await self._do(lambda: self._redis.hgetall(self._job(job_id)))
@@ -599,3 +654,8 @@ def _record(seq: int, fields: dict[str, str]) -> ChunkRecord:
         finished_at=number("finished_at"),
         worker=fields.get("worker") or None,
     )
+
+
+async def _close_quietly(pubsub: Any) -> None:
+    with contextlib.suppress(RedisError, OSError):
+        await pubsub.aclose()

@@ -429,7 +429,9 @@ async def wait(
     """Follow a submitted job until it finishes (or stops, after `Job.request_stop`, once
     its chunks in flight ended); its last status.
 
-    While it waits it reclaims chunks whose worker died (in flight past their lease)
+    It looks every ``poll`` seconds (``on_progress`` hears each look), and returns as
+    soon as the job's last chunk ends rather than at the next look. While it waits it
+    reclaims chunks whose worker died (in flight past their lease)
     and enqueues them again, and re-enqueues the pending chunks when nothing moved for
     ``stall`` seconds (deliveries lost with a Redis that restarted without persistence).
 
@@ -439,6 +441,20 @@ async def wait(
     ledger = job.ledger
     if not isinstance(ledger, RedisLedger):
         raise JobError(f"job {job.id} is recorded in {ledger.location}, not in Redis")
+    async with ledger.ended(job.id) as pause:
+        return await _follow(job, ledger, broker, on_progress, poll, stall, timeout, pause)
+
+
+async def _follow(
+    job: Job,
+    ledger: RedisLedger,
+    broker: AsyncBroker,
+    on_progress: ProgressCallback | None,
+    poll: float,
+    stall: float,
+    timeout: float | None,
+    pause: Callable[[float], Awaitable[None]],
+) -> JobStatus:
     started = last_change = time.monotonic()
     last_done = -1
     while True:
@@ -475,7 +491,7 @@ async def wait(
             last_change = now
         if timeout is not None and now - started > timeout:
             raise JobError(f"job {job.id} did not finish within {timeout} s: {status}")
-        await asyncio.sleep(poll)
+        await pause(poll)  # the job's end cuts it short (`RedisLedger.ended`)
 
 
 __all__ = [

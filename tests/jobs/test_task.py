@@ -20,6 +20,7 @@ from mailseg.jobs.ledger import NewChunk
 from mailseg.jobs.model import ChunkOp
 from mailseg.jobs.redis import RedisLedger
 from mailseg.jobs.taskiq import TASK_NAME, register_chunk_task, submit
+from mailseg.jobs.taskiq import wait as distributed_wait
 from mailseg.testing import Emulator
 from tests.jobs.processes import RedisServer
 from tests.jobs.test_ledger import assert_exact
@@ -200,3 +201,25 @@ async def test_a_redis_ledger_counts_a_batch_of_pending_and_failed_chunks_exactl
     assert status.chunks[jobs.ChunkState.FAILED] == 1
     assert (status.pending, status.failed, status.requested) == (9, 3, 12)
     assert [member async for member in job.failed_ids()] == ["m6", "bad id", "n0"]
+
+
+async def test_wait_returns_when_the_last_chunk_ends_not_at_its_next_look(
+    redis_server: RedisServer, ledger: RedisLedger, emulator: Emulator, tag_id: str
+) -> None:
+    ids = [contact.id for contact in emulator.contacts[:60]]
+    job = await jobs.Job.create(ledger, "tags.add_members", tag_id, ids, chunk_size=20)
+    broker = InMemoryBroker()  # the tasks run beside wait, on this loop
+    register_chunk_task(broker, redis_server.url, lease=30.0, environ=worker_env(emulator))
+    await broker.startup()
+    emulator.set_faults(latency=0.5)  # the job is still running at wait's first look
+    looks: list[jobs.JobStatus] = []
+    try:
+        await submit(job, broker)
+        # A look every two minutes: only the end's announcement can bring it back sooner.
+        waiting = distributed_wait(job, broker, poll=120.0, on_progress=looks.append)
+        status = await asyncio.wait_for(waiting, timeout=60.0)
+    finally:
+        await broker.shutdown()
+    assert status.finished
+    assert status.applied == 60
+    assert [look.finished for look in looks] == [False, True]
