@@ -581,13 +581,11 @@ class RedisLedger(Ledger):
             nonlocal pubsub
             if pubsub is not None:
                 try:
-                    if await pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds):
-                        return
+                    await pubsub.get_message(ignore_subscribe_messages=True, timeout=seconds)
+                    return  # the end was announced, or ``seconds`` passed
                 except (RedisError, OSError):
                     await _close_quietly(pubsub)
                     pubsub = None
-                else:
-                    return
             await asyncio.sleep(seconds)
 
         try:
