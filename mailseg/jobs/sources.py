@@ -238,18 +238,22 @@ def _text_batches(handle: IO[bytes], skip: int) -> Iterator[Batch]:
     # read1: what a pipe holds now, not a full block (ids stream on as they arrive).
     read = getattr(handle, "read1", handle.read)
     first = 1  # the line the next block starts at
-    rest = b""
+    # The line not ended yet, in pieces: joined once it ends (a line longer than
+    # many blocks is copied once, not once a block).
+    pieces: list[bytes] = []
     while True:
         block = read(_BLOCK)
         if block:
-            data = rest + block
-            cut = data.rfind(b"\n")
+            cut = block.rfind(b"\n")
             if cut < 0:
-                rest = data
+                pieces.append(block)
                 continue
-            data, rest = data[:cut], data[cut + 1 :]
-        elif rest:
-            data, rest = rest, b""
+            pieces.append(block[:cut])
+            data = b"".join(pieces)
+            pieces = [block[cut + 1 :]]
+        elif any(pieces):
+            data = b"".join(pieces)
+            pieces = []
         else:
             return
         values, lines = _block_entries(data, first)
