@@ -171,6 +171,33 @@ async def test_a_bad_id_in_a_stream_fails_its_chunk_without_sending_it(wire: Wir
     assert len(result.failed_ids) == 1000
 
 
+async def test_a_list_is_sent_as_it_was_when_the_call_began(wire: Wire) -> None:
+    # The list is checked once, up front: a caller that changes it while the call
+    # runs can neither slip an unchecked id in nor change what is sent.
+    wire.default = Reply(200, {"count": 1000}, delay=0.05)
+    ids = list(IDS)
+    async with wire.client("engagelab", max_concurrency=1) as client:
+        job = asyncio.create_task(client.tags.add_members("t1", ids))
+        while not wire.requests:  # noqa: ASYNC110 - polling the test server
+            await asyncio.sleep(0.005)
+        ids[1500] = ""
+        ids.append("late")
+        result = await job
+    assert sent_ids(wire) == [IDS[:1000], IDS[1000:2000], IDS[2000:]]
+    assert result == mailseg.BulkResult(requested=2500, chunks=3, succeeded=3000)
+
+
+async def test_a_str_subclass_is_an_id_and_goes_out_as_text(wire: Wire) -> None:
+    class MemberId(str):
+        pass
+
+    wire.default = Reply(200, {"count": 2})
+    async with wire.client("sendcloud") as client:
+        result = await client.tags.add_members("t1", [MemberId("m1"), "m2"])
+    assert sent_ids(wire, "memberIds") == [["m1", "m2"]]
+    assert result.succeeded == 2
+
+
 async def test_cancelling_the_job_cancels_requests_and_leaves_no_task(wire: Wire) -> None:
     wire.default = Reply(200, {"count": 1000}, delay=5.0)
     ids = [f"m{i}" for i in range(20_000)]
