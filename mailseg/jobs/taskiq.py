@@ -22,6 +22,8 @@ import contextvars
 import functools
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -180,6 +182,7 @@ def register_chunk_task(
     async def startup(_: TaskiqState) -> None:
         if "worker" in holder:  # taskiq starts the broker again after a lost connection
             return
+        _taskiq_signals_through_the_loop()
         worker = Worker(redis_url, lease=lease, environ=environ)
         await worker.start()
         if isinstance(broker, ChunkStreamBroker):
@@ -193,6 +196,30 @@ def register_chunk_task(
 
     broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, startup)
     broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, shutdown)
+
+
+def _taskiq_signals_through_the_loop() -> None:
+    """Have ``taskiq worker``'s stop signals handled by the event loop.
+
+    taskiq 0.13's worker process sets its shutdown event from a ``signal.signal``
+    handler, which Python runs between any two bytecodes, the event loop's own
+    included. Seen here every time (with taskiq-redis's own stream broker too): a
+    SIGINT or SIGTERM landing while the loop waits on Redis leaves the receiver
+    awaiting a cancelled read forever, and the worker never exits. asyncio's own
+    signal handling runs the same handler as a loop callback instead, and the
+    worker stops as it should (its chunks in flight finish first). Handlers that are
+    not taskiq's (`mailseg.jobs.worker.serve` sets asyncio's already) are left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is None:
+            continue
+        handler = signal.getsignal(signum)
+        if callable(handler) and getattr(handler, "__module__", "").startswith("taskiq."):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, handler, signum, None)
 
 
 class Worker:

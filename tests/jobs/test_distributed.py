@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -266,6 +267,14 @@ async def test_the_taskiq_worker_command_runs_a_job(
     assert status.ok
     assert status.applied == 500
     assert sorted(emulator_process.admin(f"/tags/{tag_id}")) == sorted(ids)
+    # What a supervisor sends: the manager passes it on and the worker stops (taskiq
+    # 0.13's own signal handling left it waiting on Redis forever; see
+    # mailseg.jobs.taskiq._taskiq_signals_through_the_loop). 30 s only bounds a hang.
+    manager = workers.processes[0]
+    manager.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(manager.wait, 30) == 0
+    with pytest.raises(ProcessLookupError):  # its worker process is gone too
+        os.killpg(manager.pid, 0)
 
 
 @pytest.mark.slow
