@@ -55,7 +55,7 @@ def _plain(value: object) -> object:
         return str.__str__(value)
     if isinstance(value, int):
         return int.__int__(value)
-    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+    raise TypeError(f"cannot write a value of type {type(value).__name__} as JSON")
 
 
 #: Compact JSON, UTF-8 as it is (what ``json.dumps(ensure_ascii=False,

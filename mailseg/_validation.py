@@ -26,6 +26,23 @@ _TAG_NAME = re.compile(r"[A-Za-z0-9_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 CAMPAIGN_EVENTS = ("sent", "open", "click", "unopen", "unclick", "notsent")
 
 
+def sendable(value: str, parameter: str) -> str:
+    """``value``, which must have a UTF-8 form to go on the wire.
+
+    A ``str`` holding a lone surrogate (U+D800 to U+DFFF, what ``surrogateescape``
+    decoding leaves of bytes that were not UTF-8) has none: refused here, by name,
+    rather than as a ``UnicodeEncodeError`` from the encoder halfway through a call.
+    """
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            raise ValidationError(
+                parameter, "must be valid Unicode text (it holds a lone surrogate)"
+            ) from None
+    return value
+
+
 def resource_id(value: object, parameter: str) -> str:
     """A segment or tag id: a non-empty string that cannot name another path."""
     if not isinstance(value, str):
@@ -34,7 +51,7 @@ def resource_id(value: object, parameter: str) -> str:
         raise ValidationError(parameter, "must not be empty")
     if value in (".", ".."):
         raise ValidationError(parameter, f"{value!r} is not an id")
-    return value
+    return sendable(value, parameter)
 
 
 def segment_name(value: object, parameter: str = "name") -> str:
@@ -47,7 +64,7 @@ def segment_name(value: object, parameter: str = "name") -> str:
         raise ValidationError(
             parameter, f"must not contain {' '.join(bad)} (forbidden: ^ ? + . * \\ [ ] ( ))"
         )
-    return value
+    return sendable(value, parameter)
 
 
 def tag_name(value: object, parameter: str = "name") -> str:
@@ -66,7 +83,7 @@ def optional_filter(value: object, parameter: str) -> str | None:
         return None
     if not isinstance(value, str) or not value:
         raise ValidationError(parameter, "must be a non-empty string or None")
-    return value
+    return sendable(value, parameter)
 
 
 def segment_type(value: object, parameter: str = "type") -> SegmentType:
@@ -128,6 +145,9 @@ def segment_condition(
 def _check_item(item: ConditionItem, kind: SegmentType | None, where: str) -> None:
     if not isinstance(item.field, str) or not item.field:
         raise ValidationError(f"{where}.field", "must be a non-empty string")
+    sendable(item.field, f"{where}.field")
+    if isinstance(item.value, str):
+        sendable(item.value, f"{where}.value")
     if item.campaign_id is not None and (
         isinstance(item.campaign_id, bool) or not isinstance(item.campaign_id, int)
     ):
@@ -168,4 +188,4 @@ def member_id_source(
 def member_id(value: object, parameter: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValidationError(parameter, "must be a non-empty string")
-    return value
+    return sendable(value, parameter)

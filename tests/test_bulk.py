@@ -10,6 +10,7 @@ import pytest
 import mailseg
 from mailseg import _transport
 from mailseg._bulk import run_bulk
+from tests.conformance.engagelab_table import seed
 from tests.conftest import Reply, Wire
 
 IDS = [f"m{i:05d}" for i in range(2500)]
@@ -159,9 +160,12 @@ async def test_retrying_the_failed_ids_completes_the_job(wire: Wire) -> None:
     assert sent_ids(wire)[-1] == IDS[1000:2000]
 
 
-async def test_a_bad_id_in_a_stream_fails_its_chunk_without_sending_it(wire: Wire) -> None:
+@pytest.mark.parametrize("bad", ["", "x\udcff"], ids=["empty", "lone surrogate"])
+async def test_a_bad_id_in_a_stream_fails_its_chunk_without_sending_it(
+    wire: Wire, bad: str
+) -> None:
     wire.default = Reply(200, {"count": 1000})
-    stream = (i if n != 1500 else "" for n, i in enumerate(IDS))
+    stream = (i if n != 1500 else bad for n, i in enumerate(IDS))
     async with wire.client("engagelab", max_concurrency=1) as client:
         result = await client.tags.add_members("t1", stream, raise_on_error=False)
     assert [len(chunk) for chunk in sent_ids(wire)] == [1000, 500]
@@ -171,24 +175,35 @@ async def test_a_bad_id_in_a_stream_fails_its_chunk_without_sending_it(wire: Wir
     assert len(result.failed_ids) == 1000
 
 
-async def test_a_list_is_sent_as_it_was_when_the_call_began(wire: Wire) -> None:
-    # The list is checked once, up front: a caller that changes it while the call
-    # runs can neither slip an unchecked id in nor change what is sent.
+async def test_a_list_changed_while_it_is_sent_cannot_slip_an_unchecked_id_in(
+    wire: Wire,
+) -> None:
+    # Checked whole up front, then each chunk again as it is sliced off the list (it is
+    # not copied): a bad id put in after the first request fails its own chunk, unsent;
+    # an id appended goes unsent (the call sends the length the list had at the start).
     wire.default = Reply(200, {"count": 1000}, delay=0.05)
     ids = list(IDS)
     async with wire.client("engagelab", max_concurrency=1) as client:
-        job = asyncio.create_task(client.tags.add_members("t1", ids))
+        job = asyncio.create_task(client.tags.add_members("t1", ids, raise_on_error=False))
         while not wire.requests:  # noqa: ASYNC110 - polling the test server
             await asyncio.sleep(0.005)
         ids[1500] = ""
         ids.append("late")
         result = await job
-    assert sent_ids(wire) == [IDS[:1000], IDS[1000:2000], IDS[2000:]]
-    assert result == mailseg.BulkResult(requested=2500, chunks=3, succeeded=3000)
+    assert sent_ids(wire) == [IDS[:1000], IDS[2000:]]
+    assert result.requested == 2500
+    (failed,) = result.failed
+    assert isinstance(failed.error, mailseg.ValidationError)
+    assert failed.error.parameter == "member_ids[1500]"
+    assert len(failed.ids) == 1000
 
 
-async def test_a_str_subclass_is_an_id_and_goes_out_as_text(wire: Wire) -> None:
+async def test_str_and_int_subclasses_go_out_as_their_plain_values(wire: Wire) -> None:
     class MemberId(str):
+        def __str__(self) -> str:
+            return "not what is sent"
+
+    class CampaignId(int):
         pass
 
     wire.default = Reply(200, {"count": 2})
@@ -196,6 +211,12 @@ async def test_a_str_subclass_is_an_id_and_goes_out_as_text(wire: Wire) -> None:
         result = await client.tags.add_members("t1", [MemberId("m1"), "m2"])
     assert sent_ids(wire, "memberIds") == [["m1", "m2"]]
     assert result.succeeded == 2
+    wire.requests.clear()
+    wire.default = Reply(200, seed("segment_create"))
+    async with wire.client("engagelab") as client:
+        await client.segments.create("opened", mailseg.campaign(CampaignId(42)).opened())
+    (item,) = wire.requests[0].json()["condition"]["items"]
+    assert item["campaign_id"] == 42
 
 
 async def test_cancelling_the_job_cancels_requests_and_leaves_no_task(wire: Wire) -> None:

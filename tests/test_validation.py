@@ -8,7 +8,7 @@ import pytest
 
 import mailseg
 from mailseg import Condition, ConditionItem, SegmentType, campaign, field, tag
-from tests.conftest import Wire
+from tests.conftest import Reply, Wire
 
 AGE = field("Age") >= 13
 
@@ -177,6 +177,30 @@ async def test_ids_that_could_reach_another_path_are_refused(wire: Wire, bad: An
     assert wire.requests == []
 
 
+async def test_text_that_has_no_utf8_form_is_refused_by_name(wire: Wire) -> None:
+    # A lone surrogate, as surrogateescape decoding leaves of bytes that were not UTF-8.
+    bad = "x\udcff"
+    async with wire.client("engagelab") as client:
+        calls = {
+            "segment_id": lambda: client.segments.get(bad),
+            "tag_id": lambda: client.tags.delete(bad),
+            "name": lambda: client.tags.list(name=bad),
+            "condition.items[0].value": lambda: client.segments.members(
+                "s1", condition=field("Email").contains(bad)
+            ),
+        }
+        for parameter, call in calls.items():
+            with pytest.raises(mailseg.ValidationError) as caught:
+                await call()
+            assert caught.value.parameter == parameter
+            assert "lone surrogate" in str(caught.value)
+        # Text outside ASCII that has a UTF-8 form goes out as before.
+        wire.default = Reply(200, {"count": 1})
+        result = await client.tags.add_members("t1", ["张三@例子.中国"])
+    assert result.succeeded == 1
+    assert [r.json()["member_ids"] for r in wire.requests] == [["张三@例子.中国"]]
+
+
 async def test_members_filter_refuses_campaign(wire: Wire) -> None:
     async with wire.client("engagelab") as client:
         with pytest.raises(mailseg.ValidationError) as caught:
@@ -191,6 +215,9 @@ async def test_members_filter_refuses_campaign(wire: Wire) -> None:
         (["a", ""], "member_ids[1]"),
         (["a", 3], "member_ids[1]"),
         (5, "member_ids"),
+        # 2,500 ids: the bad one is in the second chunk, found before the first goes.
+        ([f"m{i}" for i in range(1500)] + ["b\udcff"] + ["m"] * 999, "member_ids[1500]"),
+        (("a", "\ud83d", "\ude00"), "member_ids[1]"),  # a pair split in two ids
     ],
     ids=repr,
 )

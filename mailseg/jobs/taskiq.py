@@ -207,8 +207,13 @@ def _taskiq_signals_through_the_loop() -> None:
     SIGINT or SIGTERM landing while the loop waits on Redis leaves the receiver
     awaiting a cancelled read forever, and the worker never exits. asyncio's own
     signal handling runs the same handler as a loop callback instead, and the
-    worker stops as it should (its chunks in flight finish first). Handlers that are
-    not taskiq's (`mailseg.jobs.worker.serve` sets asyncio's already) are left alone.
+    worker stops as it should. Handlers that are not taskiq's
+    (`mailseg.jobs.worker.serve` sets asyncio's already) are left alone.
+
+    What it does not cover: a signal before the worker has started still meets
+    taskiq's own handler; taskiq's hard kill (its ``--hardkill-count``-th signal)
+    acts only while the loop runs; where asyncio has no signal handling (Windows),
+    nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
         return
@@ -217,7 +222,8 @@ def _taskiq_signals_through_the_loop() -> None:
         if signum is None:
             continue
         handler = signal.getsignal(signum)
-        if callable(handler) and getattr(handler, "__module__", "").startswith("taskiq."):
+        module = getattr(handler, "__module__", None)
+        if callable(handler) and isinstance(module, str) and module.startswith("taskiq."):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, handler, signum, None)
 
