@@ -57,6 +57,11 @@ async def test_the_ledger_accounts_for_every_id_and_reports_the_shortfall(
         first, last = await ledger.chunk(job.id, 0), await ledger.chunk(job.id, 9)
         assert (first.count, first.unapplied, first.attempts) == (100, 0, 1)
         assert (last.ids, last.count, last.unapplied) == (tuple(unknown), 0, 50)
+        # The job's last change is its last chunk's end (moved once per commit).
+        ends = [chunk.finished_at async for chunk in job.chunks()]
+        assert None not in ends
+        recorded = await jobs.Job.open(ledger, job.id)
+        assert (await recorded.status()).updated_at == max(ends)  # type: ignore[type-var]
 
 
 async def test_a_ledger_of_another_job_is_named(ledger: jobs.SqliteLedger) -> None:
