@@ -246,18 +246,7 @@ def _plainly_valid(values: list[Any] | tuple[Any, ...]) -> bool:
         joined = "".join(values)
     except TypeError:
         return False
-    return all(values) and _sendable(joined)
-
-
-def _sendable(text: str) -> bool:
-    """``text`` has a UTF-8 form (no lone surrogate): ids joined are checked at once."""
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return all(values) and check.has_utf8_form(joined)
 
 
 def _checked(

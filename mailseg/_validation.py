@@ -26,20 +26,24 @@ _TAG_NAME = re.compile(r"[A-Za-z0-9_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 CAMPAIGN_EVENTS = ("sent", "open", "click", "unopen", "unclick", "notsent")
 
 
-def sendable(value: str, parameter: str) -> str:
-    """``value``, which must have a UTF-8 form to go on the wire.
+def has_utf8_form(text: str) -> bool:
+    """False when ``text`` holds a lone surrogate (U+D800 to U+DFFF, what
+    ``surrogateescape`` decoding leaves of bytes that were not UTF-8): it cannot go
+    on the wire. Ids joined into one text are checked at once."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
-    A ``str`` holding a lone surrogate (U+D800 to U+DFFF, what ``surrogateescape``
-    decoding leaves of bytes that were not UTF-8) has none: refused here, by name,
-    rather than as a ``UnicodeEncodeError`` from the encoder halfway through a call.
-    """
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            raise ValidationError(
-                parameter, "must be valid Unicode text (it holds a lone surrogate)"
-            ) from None
+
+def sendable(value: str, parameter: str) -> str:
+    """``value``, refused by name if it has no UTF-8 form, rather than as a
+    ``UnicodeEncodeError`` from the encoder halfway through a call."""
+    if not has_utf8_form(value):
+        raise ValidationError(parameter, "must be valid Unicode text (it holds a lone surrogate)")
     return value
 
 

@@ -171,6 +171,11 @@ class _Writer(threading.Thread):
                     _write_touched(db)
                     db.commit()
                 except sqlite3.Error as exc:
+                    # Nothing of a batch reported failed may land with a later commit.
+                    with contextlib.suppress(sqlite3.Error):
+                        db.rollback()
+                    if isinstance(db, _Connection):
+                        db.touched.clear()
                     outcomes = [(False, self._error(exc))] * len(batch)
                 futures = [future for _, future in batch]
                 self.loop.call_soon_threadsafe(_settle_all, futures, outcomes)

@@ -182,3 +182,29 @@ def test_many_openers_of_a_new_file_at_once_agree_on_one_schema(tmp_path: Path) 
         rows = db.execute("SELECT key, value FROM mailseg_ledger ORDER BY key").fetchall()
     assert [key for key, _ in rows] == ["created_at", "format"]
     assert dict(rows)["format"] == str(LEDGER_FORMAT)
+
+
+async def test_a_batch_whose_commit_fails_is_reported_and_leaves_nothing_behind(
+    ledger: jobs.SqliteLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailseg.jobs import sqlite as sqlite_ledger
+    from mailseg.jobs.ledger import NewChunk
+    from mailseg.jobs.model import ChunkOp
+
+    job = await jobs.Job.create(ledger, "tags.add_members", "t1", ["a", "b"], chunk_size=1)
+    commit = sqlite_ledger._Connection.commit
+    failures = [sqlite3.OperationalError("disk I/O error")]
+
+    def failing_once(db: sqlite3.Connection) -> None:
+        if failures:
+            raise failures.pop()
+        commit(db)
+
+    monkeypatch.setattr(sqlite_ledger._Connection, "commit", failing_once)
+    first = NewChunk(0, ChunkOp.TAG_ADD, 0, ("a",), None)
+    with pytest.raises(jobs.LedgerError, match="disk I/O error"):
+        await ledger.add_chunks(job.id, [first], taken=1, source_done=False)
+    # The next batch commits; the failed one's chunk must not land with it.
+    second = NewChunk(1, ChunkOp.TAG_ADD, 1, ("b",), None)
+    await ledger.add_chunks(job.id, [second], taken=2, source_done=True)
+    assert [chunk.seq async for chunk in job.chunks()] == [1]
