@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from mailseg.errors import MailsegError
 from mailseg.jobs.errors import JobConflictError, JobNotFoundError, LedgerError, LedgerFormatError
@@ -126,7 +126,7 @@ class _Writer(threading.Thread):
 
     def __init__(
         self,
-        connect: Callable[[], sqlite3.Connection],
+        connect: Callable[[], _Connection],
         loop: asyncio.AbstractEventLoop,
         ledger: SqliteLedger,
     ) -> None:
@@ -174,8 +174,7 @@ class _Writer(threading.Thread):
                     # Nothing of a batch reported failed may land with a later commit.
                     with contextlib.suppress(sqlite3.Error):
                         db.rollback()
-                    if isinstance(db, _Connection):
-                        db.touched.clear()
+                    db.touched.clear()
                     outcomes = [(False, self._error(exc))] * len(batch)
                 futures = [future for _, future in batch]
                 self.loop.call_soon_threadsafe(_settle_all, futures, outcomes)
@@ -200,15 +199,13 @@ def _touch(db: sqlite3.Connection, job_id: str, now: float) -> None:
     Once per job and batch, not once per chunk: a chunk's outcome was two
     statements, and the second, the same row each time, was measured at about
     30 ms per million-id job, the writer thread's share of the ledger's cost.
+    Every ledger connection is a `_Connection` (`SqliteLedger._connect`).
     """
-    if isinstance(db, _Connection):
-        db.touched[job_id] = now
-    else:
-        db.execute("UPDATE jobs SET updated_at = ? WHERE id = ?", (now, job_id))
+    cast(_Connection, db).touched[job_id] = now
 
 
-def _write_touched(db: sqlite3.Connection) -> None:
-    if isinstance(db, _Connection) and db.touched:
+def _write_touched(db: _Connection) -> None:
+    if db.touched:
         db.executemany(
             "UPDATE jobs SET updated_at = ? WHERE id = ?",
             [(now, job_id) for job_id, now in db.touched.items()],
@@ -258,7 +255,7 @@ class SqliteLedger(Ledger):
 
     # -- the connection's thread --------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> _Connection:
         exists = self.path.exists()
         if not exists and not self._create:
             raise LedgerError(self.location, "no such ledger file")
